@@ -1,0 +1,54 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Retouch: Stable Diffusion photo editing for CPUs, in Swift.
+///
+/// Modules depend only downwards: system shims → RetouchTensor / RetouchImaging / RetouchTokenizer /
+/// RetouchSafetensors → RetouchModels, RetouchSchedulers → Retouch → the `retouch` executable.
+let releaseFlags: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+let package = Package(
+    name: "Retouch",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "Retouch", targets: ["Retouch"]),
+        .executable(name: "retouch", targets: ["RetouchCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: System libraries (module maps and pkg-config only)
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng",
+                       providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg",
+                       providers: [.apt(["libjpeg-dev"])]),
+        .systemLibrary(name: "CTIFF", pkgConfig: "libtiff-4",
+                       providers: [.apt(["libtiff-dev"])]),
+        // C shims that keep libpng/libjpeg's setjmp/longjmp error handling inside C frames.
+        .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG", "CTIFF"]),
+
+        // MARK: Libraries
+        .target(name: "RetouchTensor", dependencies: ["CBLAS"], swiftSettings: releaseFlags),
+        .target(name: "RetouchSafetensors", dependencies: ["RetouchTensor"], swiftSettings: releaseFlags),
+        .target(name: "RetouchImaging", dependencies: ["CImageCodecs"], swiftSettings: releaseFlags),
+        .target(name: "RetouchTokenizer"),
+        .target(name: "Retouch",
+                dependencies: ["RetouchTensor", "RetouchSafetensors", "RetouchImaging", "RetouchTokenizer"],
+                swiftSettings: releaseFlags),
+        .executableTarget(name: "RetouchCLI",
+                          dependencies: ["Retouch",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          swiftSettings: releaseFlags),
+
+        // MARK: Tests
+        .target(name: "RetouchTestSupport", dependencies: ["RetouchTensor"], path: "Sources/RetouchTestSupport"),
+        .testTarget(name: "RetouchTensorTests", dependencies: ["RetouchTensor", "RetouchTestSupport"]),
+        .testTarget(name: "RetouchSafetensorsTests", dependencies: ["RetouchSafetensors", "RetouchTestSupport"]),
+        .testTarget(name: "RetouchImagingTests", dependencies: ["RetouchImaging", "RetouchTestSupport"]),
+        .testTarget(name: "RetouchTokenizerTests", dependencies: ["RetouchTokenizer", "RetouchTestSupport"]),
+        .testTarget(name: "RetouchCLITests", dependencies: ["RetouchTestSupport"]),
+    ]
+)
