@@ -34,9 +34,12 @@ let package = Package(
         .target(name: "RetouchTensor", dependencies: ["CBLAS"], swiftSettings: releaseFlags),
         .target(name: "RetouchSafetensors", dependencies: ["RetouchTensor"], swiftSettings: releaseFlags),
         .target(name: "RetouchImaging", dependencies: ["CImageCodecs"], swiftSettings: releaseFlags),
-        .target(name: "RetouchTokenizer"),
+        .target(name: "RetouchTokenizer", resources: [.copy("Resources/clip-vocabulary")]),
+        .target(name: "RetouchFill", dependencies: ["RetouchImaging"], swiftSettings: releaseFlags),
+        .target(name: "RetouchSchedulers", dependencies: ["RetouchTensor"], swiftSettings: releaseFlags),
         .target(name: "Retouch",
-                dependencies: ["RetouchTensor", "RetouchSafetensors", "RetouchImaging", "RetouchTokenizer"],
+                dependencies: ["RetouchTensor", "RetouchSafetensors", "RetouchImaging", "RetouchTokenizer",
+                               "RetouchFill", "RetouchSchedulers"],
                 swiftSettings: releaseFlags),
         .executableTarget(name: "RetouchCLI",
                           dependencies: ["Retouch",
@@ -44,11 +47,16 @@ let package = Package(
                           swiftSettings: releaseFlags),
 
         // MARK: Tests
-        .target(name: "RetouchTestSupport", dependencies: ["RetouchTensor"], path: "Sources/RetouchTestSupport"),
+        .target(name: "RetouchTestSupport", dependencies: ["RetouchTensor"]),
         .testTarget(name: "RetouchTensorTests", dependencies: ["RetouchTensor", "RetouchTestSupport"]),
         .testTarget(name: "RetouchSafetensorsTests", dependencies: ["RetouchSafetensors", "RetouchTestSupport"]),
         .testTarget(name: "RetouchImagingTests", dependencies: ["RetouchImaging", "RetouchTestSupport"]),
         .testTarget(name: "RetouchTokenizerTests", dependencies: ["RetouchTokenizer", "RetouchTestSupport"]),
+        .testTarget(name: "RetouchFillTests", dependencies: ["RetouchFill", "RetouchImaging", "RetouchTestSupport"]),
+        .testTarget(name: "RetouchSchedulersTests", dependencies: ["RetouchSchedulers", "RetouchTestSupport"]),
         .testTarget(name: "RetouchCLITests", dependencies: ["RetouchTestSupport"]),
-    ]
+    ],
+    // Numeric kernels share raw buffers across worker threads by design; the Swift 5 language mode keeps
+    // those captures free of Sendable ceremony while the public types stay Sendable.
+    swiftLanguageModes: [.v5]
 )

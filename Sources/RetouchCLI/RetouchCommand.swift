@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// The `retouch` command: photo editing with Stable Diffusion on the CPU.
+@main
+struct RetouchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retouch",
+        abstract: "Edit photos with Stable Diffusion on the CPU: remove, inpaint, outpaint, restyle.",
+        version: "0.1.0",
+        subcommands: []
+    )
+}
