@@ -30,8 +30,11 @@ let package = Package(
         // C shims that keep libpng/libjpeg's setjmp/longjmp error handling inside C frames.
         .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG", "CTIFF"]),
 
+        // Vectorised inner loops (softmax, activations, norms, im2col) with run-time CPU dispatch.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
+
         // MARK: Libraries
-        .target(name: "RetouchTensor", dependencies: ["CBLAS"], swiftSettings: releaseFlags),
+        .target(name: "RetouchTensor", dependencies: ["CBLAS", "CKernels"], swiftSettings: releaseFlags),
         .target(name: "RetouchSafetensors", dependencies: ["RetouchTensor"], swiftSettings: releaseFlags),
         .target(name: "RetouchImaging", dependencies: ["CImageCodecs"], swiftSettings: releaseFlags),
         .target(name: "RetouchTokenizer", resources: [.copy("Resources/clip-vocabulary")]),

@@ -1,0 +1,33 @@
+// Vectorised inner loops for RetouchTensor. Each function is single-threaded; Swift splits work across cores.
+// Every function is compiled for AVX-512, AVX2+FMA and baseline x86-64 and picked at load time (target_clones).
+#pragma once
+#include <stddef.h>
+
+/// In place, for each of `rows` rows of `cols` floats: x = softmax(scale * x).
+void rt_softmax_rows(float *x, long rows, long cols, long stride, float scale);
+
+/// out[i] = in[i] * sigmoid(in[i]).
+void rt_silu(const float *in, float *out, long n);
+/// out[i] = 0.5 * in[i] * (1 + erf(in[i] / sqrt(2))).
+void rt_gelu_erf(const float *in, float *out, long n);
+/// out[i] = 0.5 * in[i] * (1 + tanh(sqrt(2/pi) * (in[i] + 0.044715 in[i]^3))).
+void rt_gelu_tanh(const float *in, float *out, long n);
+/// out[i] = in[i] * sigmoid(1.702 * in[i]).
+void rt_quick_gelu(const float *in, float *out, long n);
+/// out[i] = a[i] * gelu_erf(b[i]) (the GEGLU gate), a and b with independent strides per row.
+void rt_geglu(const float *a, const float *b, float *out, long rows, long cols, long in_stride);
+
+/// Mean and variance (population) of n floats, accumulated in double.
+void rt_mean_variance(const float *x, long n, double *mean, double *variance);
+/// out[i] = in[i] * mul + add, then SiLU when `silu` is non-zero.
+void rt_scale_shift(const float *in, float *out, long n, float mul, float add, int silu);
+/// out[i] = (in[i] - mean) * inv_std * gamma[i] + beta[i] (a layer-norm row).
+void rt_normalize_affine(const float *in, float *out, long n, float mean, float inv_std,
+                         const float *gamma, const float *beta);
+
+/// Unfolds a band of output pixels of one [C, H, W] image into columns for a convolution GEMM.
+/// col has shape [C * kh * kw, pixel_count]; output pixel p (row-major over out_h x out_w) reads
+/// input (y * stride_h - pad_h + ky, x * stride_w - pad_w + kx), zero outside the image.
+void rt_im2col(const float *input, long channels, long height, long width,
+               long kernel_h, long kernel_w, long stride_h, long stride_w, long pad_h, long pad_w,
+               long out_w, long pixel_start, long pixel_count, float *col);

@@ -1,0 +1,46 @@
+/// The element types of the safetensors format.
+public enum SafetensorsDType: String, Sendable, CaseIterable, Codable {
+    case f64 = "F64", f32 = "F32", f16 = "F16", bf16 = "BF16"
+    case i64 = "I64", i32 = "I32", i16 = "I16", i8 = "I8", u8 = "U8", bool = "BOOL"
+
+    /// Bytes per element.
+    public var byteSize: Int {
+        switch self {
+        case .f64, .i64: 8
+        case .f32, .i32: 4
+        case .f16, .bf16, .i16: 2
+        case .i8, .u8, .bool: 1
+        }
+    }
+}
+
+/// Converts `count` little-endian elements of `dtype` at `source` into float32 at `destination`.
+func convertToFloat(_ dtype: SafetensorsDType, source: UnsafeRawPointer, count: Int,
+                    destination: UnsafeMutablePointer<Float>) {
+    switch dtype {
+    case .f32:
+        UnsafeMutableRawPointer(destination).copyMemory(from: source, byteCount: count * 4)
+    case .f16:
+        for i in 0..<count {
+            destination[i] = Float(Float16(bitPattern: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
+        }
+    case .bf16:
+        for i in 0..<count {
+            destination[i] = Float(bitPattern: UInt32(source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) << 16)
+        }
+    case .f64:
+        for i in 0..<count { destination[i] = Float(source.loadUnaligned(fromByteOffset: 8 * i, as: Double.self)) }
+    case .i64:
+        for i in 0..<count { destination[i] = Float(source.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self)) }
+    case .i32:
+        for i in 0..<count { destination[i] = Float(source.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self)) }
+    case .i16:
+        for i in 0..<count { destination[i] = Float(source.loadUnaligned(fromByteOffset: 2 * i, as: Int16.self)) }
+    case .i8:
+        for i in 0..<count { destination[i] = Float(source.load(fromByteOffset: i, as: Int8.self)) }
+    case .u8:
+        for i in 0..<count { destination[i] = Float(source.load(fromByteOffset: i, as: UInt8.self)) }
+    case .bool:
+        for i in 0..<count { destination[i] = source.load(fromByteOffset: i, as: UInt8.self) == 0 ? 0 : 1 }
+    }
+}

@@ -1,0 +1,45 @@
+extension Tensor {
+    /// PyTorch's `linear`: `[..., in]` times `weight [out, in]` transposed, plus optional `bias [out]`.
+    public func linear(weight: Tensor, bias: Tensor? = nil) -> Tensor {
+        precondition(weight.rank == 2, "linear weight must be [out, in], got \(weight.shape)")
+        let (outFeatures, inFeatures) = (weight.shape[0], weight.shape[1])
+        precondition(shape.last == inFeatures, "linear weight \(weight.shape) does not take input \(shape)")
+        let rows = count / inFeatures
+        var output = Tensor(shape: Array(shape.dropLast()) + [outFeatures], repeating: 0)
+        if let bias {
+            precondition(bias.count == outFeatures, "linear bias \(bias.shape) for \(outFeatures) outputs")
+            output.withUnsafeMutableBufferPointer { out in
+                bias.withUnsafeBufferPointer { b in
+                    for r in 0..<rows { (out.baseAddress! + r * outFeatures).update(from: b.baseAddress!, count: outFeatures) }
+                }
+            }
+        }
+        withUnsafeBufferPointer { x in
+            weight.withUnsafeBufferPointer { w in
+                output.withUnsafeMutableBufferPointer { out in
+                    GEMM.multiply(.plain, .transposed, m: rows, n: outFeatures, k: inFeatures,
+                                  a: x.baseAddress!, lda: inFeatures, b: w.baseAddress!, ldb: inFeatures,
+                                  beta: bias == nil ? 0 : 1, c: out.baseAddress!, ldc: outFeatures)
+                }
+            }
+        }
+        return output
+    }
+
+    /// Matrix product of the last two dimensions: `[..., m, k] x [k, n] -> [..., m, n]`.
+    public func matmul(_ other: Tensor) -> Tensor {
+        precondition(other.rank == 2 && shape.last == other.shape[0], "matmul \(shape) x \(other.shape)")
+        let (k, n) = (other.shape[0], other.shape[1])
+        let rows = count / k
+        var output = Tensor(shape: Array(shape.dropLast()) + [n], repeating: 0)
+        withUnsafeBufferPointer { a in
+            other.withUnsafeBufferPointer { b in
+                output.withUnsafeMutableBufferPointer { c in
+                    GEMM.multiply(m: rows, n: n, k: k, a: a.baseAddress!, lda: k, b: b.baseAddress!, ldb: n,
+                                  c: c.baseAddress!, ldc: n)
+                }
+            }
+        }
+        return output
+    }
+}
