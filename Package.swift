@@ -45,7 +45,7 @@ let package = Package(
                                "RetouchFill", "RetouchSchedulers"],
                 swiftSettings: releaseFlags),
         .executableTarget(name: "RetouchCLI",
-                          dependencies: ["Retouch",
+                          dependencies: ["Retouch", "RetouchTensor", "RetouchImaging",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: releaseFlags),
 

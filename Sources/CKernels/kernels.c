@@ -41,6 +41,18 @@ static inline float rt_erff(float x) {
 
 static inline float rt_sigmoidf(float x) { return 1.0f / (1.0f + rt_expf(-x)); }
 
+// Sums with 16 independent partial sums, so the loop vectorises without reassociation flags.
+static inline float rt_sum(const float *x, long n) {
+    float partial[16] = {0};
+    long i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int j = 0; j < 16; j++) partial[j] += x[i + j];
+    float sum = 0;
+    for (int j = 0; j < 16; j++) sum += partial[j];
+    for (; i < n; i++) sum += x[i];
+    return sum;
+}
+
 RT_CLONES
 void rt_softmax_rows(float *x, long rows, long cols, long stride, float scale) {
     for (long r = 0; r < rows; r++) {
@@ -48,13 +60,8 @@ void rt_softmax_rows(float *x, long rows, long cols, long stride, float scale) {
         float maximum = -INFINITY;
         for (long i = 0; i < cols; i++) maximum = fmaxf(maximum, row[i]);
         float shift = maximum * scale;
-        float sum = 0;
-        for (long i = 0; i < cols; i++) {
-            float e = rt_expf(row[i] * scale - shift);
-            row[i] = e;
-            sum += e;
-        }
-        float inverse = 1.0f / sum;
+        for (long i = 0; i < cols; i++) row[i] = rt_expf(row[i] * scale - shift);
+        float inverse = 1.0f / rt_sum(row, cols);
         for (long i = 0; i < cols; i++) row[i] *= inverse;
     }
 }
@@ -99,12 +106,23 @@ void rt_geglu(const float *a, const float *b, float *out, long rows, long cols, 
 
 RT_CLONES
 void rt_mean_variance(const float *x, long n, double *mean, double *variance) {
+    double partial[8] = {0};
+    long i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++) partial[j] += x[i + j];
     double sum = 0;
-    for (long i = 0; i < n; i++) sum += x[i];
+    for (int j = 0; j < 8; j++) { sum += partial[j]; partial[j] = 0; }
+    for (long t = i; t < n; t++) sum += x[t];
     double m = n > 0 ? sum / (double)n : 0;
+    for (i = 0; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++) {
+            double d = (double)x[i + j] - m;
+            partial[j] += d * d;
+        }
     double squares = 0;
-    for (long i = 0; i < n; i++) {
-        double d = (double)x[i] - m;
+    for (int j = 0; j < 8; j++) squares += partial[j];
+    for (long t = i; t < n; t++) {
+        double d = (double)x[t] - m;
         squares += d * d;
     }
     *mean = m;

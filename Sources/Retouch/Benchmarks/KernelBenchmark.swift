@@ -1,0 +1,80 @@
+import RetouchTensor
+
+/// `retouch bench kernels`: the tensor kernels on Stable Diffusion's shapes, beside OpenBLAS's own sgemm.
+public struct KernelBenchmark: Sendable {
+    /// Timed runs per figure (the median is reported).
+    public var runs: Int
+
+    /// Creates the benchmark.
+    public init(runs: Int = 5) { self.runs = runs }
+
+    /// The figures' names, in the order they run.
+    public static let figureNames = ["sgemm-2048", "gemm-2048", "conv3x3-320-64x64", "conv3x3-640-32x32",
+                                     "conv1x1-1280-16x16", "attention-4096x8x40", "groupnorm-320-64x64"]
+
+    /// Runs the figures whose names are in `only` (all when empty), reporting each line as soon as it is measured.
+    public func run(only: Set<String> = [], report: (BenchmarkFigure) -> Void) {
+        func wanted(_ name: String) -> Bool { only.isEmpty || only.contains(name) }
+        var sgemmRate: Double?
+
+        if wanted("sgemm-2048") {
+            let rate = GEMM.withOpenBLASThreads(Parallel.workerCount) { gemmRate(size: 2048, ours: false) }
+            sgemmRate = rate
+            report(BenchmarkFigure("sgemm-2048", rate, "GFLOP/s"))
+        }
+        if wanted("gemm-2048") {
+            report(BenchmarkFigure("gemm-2048", gemmRate(size: 2048, ours: true), "GFLOP/s"))
+        }
+        func relative(_ name: String, _ rate: Double) {
+            report(BenchmarkFigure(name, rate, "GFLOP/s"))
+            if let sgemmRate { report(BenchmarkFigure("\(name)-of-sgemm", 100 * rate / sgemmRate, "%")) }
+        }
+        for (name, channels, size, kernel) in [("conv3x3-320-64x64", 320, 64, 3), ("conv3x3-640-32x32", 640, 32, 3),
+                                               ("conv1x1-1280-16x16", 1280, 16, 1)] where wanted(name) {
+            let input = Tensor(shape: [1, channels, size, size], repeating: 0.5)
+            let weight = Tensor(shape: [channels, channels, kernel, kernel], repeating: 0.01)
+            let bias = Tensor(shape: [channels], repeating: 0.1)
+            let seconds = BenchmarkClock.medianSeconds(runs: runs) {
+                _ = input.conv2d(weight: weight, bias: bias, geometry: .init(stride: 1, padding: kernel / 2))
+            }
+            relative(name, 2.0 * Double(channels * channels * kernel * kernel * size * size) / seconds / 1e9)
+        }
+        if wanted("attention-4096x8x40") {
+            let (tokens, heads, dim) = (4096, 8, 40)
+            let q = Tensor(shape: [1, tokens, heads * dim], repeating: 0.01)
+            PeakMemory.reset()
+            let before = PeakMemory.peakBytes()
+            let seconds = BenchmarkClock.medianSeconds(runs: runs) {
+                _ = Attention.scaledDotProduct(query: q, key: q, value: q, heads: heads)
+            }
+            let peak = PeakMemory.peakBytes()
+            relative("attention-4096x8x40", 4.0 * Double(tokens * tokens * dim * heads) / seconds / 1e9)
+            report(BenchmarkFigure("attention-4096x8x40-seconds", seconds, "s"))
+            report(BenchmarkFigure("attention-4096x8x40-peak-rss", Double(peak) / 1e6, "MB"))
+            report(BenchmarkFigure("attention-4096x8x40-peak-growth", Double(peak - before) / 1e6, "MB"))
+        }
+        if wanted("groupnorm-320-64x64") {
+            let input = Tensor(shape: [1, 320, 64, 64], repeating: 0.5)
+            let gamma = Tensor(shape: [320], repeating: 1), beta = Tensor(shape: [320], repeating: 0)
+            let seconds = BenchmarkClock.medianSeconds(runs: runs) {
+                _ = input.groupNorm(groups: 32, weight: gamma, bias: beta, epsilon: 1e-5, silu: true)
+            }
+            report(BenchmarkFigure("groupnorm-320-64x64", seconds * 1000, "ms"))
+            report(BenchmarkFigure("groupnorm-320-64x64-bandwidth", Double(input.count * 8) / seconds / 1e9, "GB/s"))
+        }
+    }
+
+    private func gemmRate(size: Int, ours: Bool) -> Double {
+        let a = [Float](repeating: 0.5, count: size * size)
+        var c = [Float](repeating: 0, count: size * size)
+        let seconds = BenchmarkClock.medianSeconds(runs: runs) {
+            a.withUnsafeBufferPointer { a in
+                c.withUnsafeMutableBufferPointer { c in
+                    GEMM.multiply(m: size, n: size, k: size, a: a.baseAddress!, lda: size, b: a.baseAddress!, ldb: size,
+                                  c: c.baseAddress!, ldc: size, parallel: ours)
+                }
+            }
+        }
+        return 2.0 * Double(size * size * size) / seconds / 1e9
+    }
+}

@@ -1,0 +1,35 @@
+import ArgumentParser
+import Retouch
+
+/// `retouch bench`: performance figures, one `name: value unit` line each.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure Retouch's speed and memory on this machine.",
+        subcommands: [KernelsBench.self]
+    )
+}
+
+/// `retouch bench kernels`.
+struct KernelsBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kernels",
+        abstract: "Tensor kernels on Stable Diffusion's shapes beside OpenBLAS's sgemm.")
+
+    @Option(help: "Timed runs per figure; the median is printed.")
+    var runs = 5
+
+    @Option(help: "Run only this figure (repeatable): \(KernelBenchmark.figureNames.joined(separator: ", ")).")
+    var only: [String] = []
+
+    func validate() throws {
+        guard runs > 0 else { throw ValidationError("--runs must be positive") }
+        for name in only where !KernelBenchmark.figureNames.contains(name) {
+            throw ValidationError("unknown figure '\(name)'; choose from \(KernelBenchmark.figureNames.joined(separator: ", "))")
+        }
+    }
+
+    func run() throws {
+        KernelBenchmark(runs: runs).run(only: Set(only)) { print($0, terminator: "\n"); fflushStdout() }
+    }
+}
