@@ -16,10 +16,12 @@ public enum Attention {
     ///   - key: `[B, Lk, heads * d]`
     ///   - value: `[B, Lk, heads * dv]`
     ///   - scale: defaults to `1 / sqrt(d)`.
+    ///   - causal: query `i` attends only to keys `0...i` (CLIP's text encoder).
     ///   - tileBudget: floats per worker's score tile; the query chunk is `tileBudget / Lk` rows.
     /// - Returns: `[B, Lq, heads * dv]`
     public static func scaledDotProduct(query: Tensor, key: Tensor, value: Tensor, heads: Int,
-                                        scale: Float? = nil, tileBudget: Int = tileBudget) -> Tensor {
+                                        scale: Float? = nil, causal: Bool = false,
+                                        tileBudget: Int = tileBudget) -> Tensor {
         precondition(query.rank == 3 && key.rank == 3 && value.rank == 3, "attention wants [B, L, features]")
         let (batch, queryLength, queryFeatures) = (query.shape[0], query.shape[1], query.shape[2])
         let (keyLength, valueFeatures) = (key.shape[1], value.shape[2])
@@ -54,6 +56,12 @@ public enum Attention {
                                 GEMM.multiply(.plain, .transposed, m: rows, n: keyLength, k: headDim,
                                               a: qBase, lda: queryFeatures, b: kBase, ldb: queryFeatures,
                                               c: scores, ldc: keyLength, parallel: false)
+                                if causal {
+                                    for row in 0..<rows where start + row + 1 < keyLength {
+                                        (scores + row * keyLength + start + row + 1)
+                                            .update(repeating: -.infinity, count: keyLength - start - row - 1)
+                                    }
+                                }
                                 rt_softmax_rows(scores, rows, keyLength, keyLength, scale)
                                 // out[rows, dv] = P · V
                                 GEMM.multiply(m: rows, n: valueHeadDim, k: keyLength,

@@ -1,0 +1,78 @@
+import Foundation
+
+/// A diffusers pipeline folder: `model_index.json` plus one folder per component
+/// (`unet/`, `vae/`, `text_encoder/`, `tokenizer/`, `scheduler/`).
+///
+/// Weight files are found as diffusers and transformers write them: a single `.safetensors`, an `fp16`/`bf16`
+/// variant (`diffusion_pytorch_model.fp16.safetensors`), or shards listed in a
+/// `*.safetensors.index.json` (`*.safetensors.index.fp16.json` for variants). Pickle weights are refused.
+public struct DiffusersFolder: Sendable {
+    /// The folder.
+    public let url: URL
+    /// The weight variant to prefer (`fp16`, `bf16`, …); nil prefers unsuffixed files, then any variant.
+    public let variant: String?
+
+    /// Opens a folder, which must contain `model_index.json`.
+    public init(url: URL, variant: String? = nil) throws {
+        self.url = url
+        self.variant = variant
+        guard FileManager.default.fileExists(atPath: url.appendingPathComponent("model_index.json").path) else {
+            throw ModelLoadingError(origin: url.path, problem: "not a diffusers folder: model_index.json is missing")
+        }
+    }
+
+    /// The `config.json` (or another file) of a component.
+    public func config(_ component: String, file: String = "config.json") throws -> ConfigReader {
+        try ConfigReader(url: url.appendingPathComponent(component).appendingPathComponent(file))
+    }
+
+    /// The UNet's config.
+    public func unetConfig() throws -> UNetConfig { try UNetConfig(config("unet")) }
+    /// The VAE's config.
+    public func vaeConfig() throws -> VAEConfig { try VAEConfig(config("vae")) }
+    /// The text encoder's config.
+    public func textEncoderConfig() throws -> CLIPTextConfig { try CLIPTextConfig(config("text_encoder")) }
+
+    /// The weights of `component` (`unet`, `vae`: `diffusion_pytorch_model`; `text_encoder`: `model`).
+    public func weights(_ component: String) throws -> SafetensorsWeights {
+        let folder = url.appendingPathComponent(component)
+        let base = component == "text_encoder" ? "model" : "diffusion_pytorch_model"
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        guard !files.isEmpty else {
+            throw ModelLoadingError(origin: folder.path, problem: "component folder is missing or empty")
+        }
+        var variants = [variant]
+        if variant == nil { variants += ["fp16", "bf16", "fp32"] }
+        for candidate in variants {
+            if let urls = try weightFiles(in: folder, files: Set(files), base: base, variant: candidate) {
+                return try SafetensorsWeights(urls: urls)
+            }
+        }
+        if let pickle = files.first(where: { $0.hasSuffix(".bin") || $0.hasSuffix(".ckpt") || $0.hasSuffix(".pt") }) {
+            throw ModelLoadingError(origin: folder.appendingPathComponent(pickle).path,
+                                    problem: "pickle weights are not loaded, because unpickling can execute arbitrary code; " +
+                                        "convert them to safetensors first (see the README, 'Converting pickle checkpoints')")
+        }
+        let wanted = variant.map { "\(base).\($0).safetensors" } ?? "\(base).safetensors"
+        throw ModelLoadingError(origin: folder.path, problem: "no \(wanted) (or sharded index) found; files present: \(files.sorted().joined(separator: ", "))")
+    }
+
+    private func weightFiles(in folder: URL, files: Set<String>, base: String, variant: String?) throws -> [URL]? {
+        let single = variant.map { "\(base).\($0).safetensors" } ?? "\(base).safetensors"
+        if files.contains(single) { return [folder.appendingPathComponent(single)] }
+        let indexNames = variant.map { ["\(base).safetensors.index.\($0).json", "\(base).\($0).safetensors.index.json"] }
+            ?? ["\(base).safetensors.index.json"]
+        guard let indexName = indexNames.first(where: files.contains) else { return nil }
+        let indexURL = folder.appendingPathComponent(indexName)
+        guard let data = try? Data(contentsOf: indexURL),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let weightMap = object["weight_map"] as? [String: String] else {
+            throw ModelLoadingError(origin: indexURL.path, problem: "not a valid shard index (needs a 'weight_map' of tensor → file)")
+        }
+        let shards = Set(weightMap.values).sorted()
+        for shard in shards where !files.contains(shard) || shard.contains("/") {
+            throw ModelLoadingError(origin: indexURL.path, problem: "lists shard '\(shard)', which is not in \(folder.path)")
+        }
+        return shards.map { folder.appendingPathComponent($0) }
+    }
+}
