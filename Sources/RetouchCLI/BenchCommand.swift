@@ -6,7 +6,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Retouch's speed and memory on this machine.",
-        subcommands: [KernelsBench.self]
+        subcommands: [KernelsBench.self, ModelsBench.self]
     )
 }
 
@@ -31,5 +31,29 @@ struct KernelsBench: ParsableCommand {
 
     func run() throws {
         KernelBenchmark(runs: runs).run(only: Set(only)) { print($0, terminator: "\n"); fflushStdout() }
+    }
+}
+
+/// `retouch bench models`.
+struct ModelsBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "models",
+        abstract: "SD 1.5-architecture text encoder, UNet and VAE with seeded random weights (no files needed).")
+
+    @Option(help: "Timed runs per figure; the median is printed.")
+    var runs = 3
+
+    @Option(help: "Run only this figure (repeatable): \(ModelBenchmark.figureNames.joined(separator: ", ")).")
+    var only: [String] = []
+
+    func validate() throws {
+        guard runs > 0 else { throw ValidationError("--runs must be positive") }
+        for name in only where !ModelBenchmark.figureNames.contains(name) {
+            throw ValidationError("unknown figure '\(name)'; choose from \(ModelBenchmark.figureNames.joined(separator: ", "))")
+        }
+    }
+
+    func run() throws {
+        try ModelBenchmark(runs: runs).run(only: Set(only)) { print($0); fflushStdout() }
     }
 }

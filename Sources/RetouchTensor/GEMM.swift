@@ -1,4 +1,5 @@
 import CBLAS
+import Synchronization
 
 /// Single-precision matrix multiplication through OpenBLAS, the one GEMM every kernel uses.
 ///
@@ -14,6 +15,10 @@ public enum GEMM {
         return true
     }()
 
+    /// Floating-point operations (2·m·n·k per product) performed by every GEMM since start; benchmarks read it
+    /// to report effective GFLOP/s, since convolutions, linear layers and attention all multiply here.
+    public static let operationCount = Atomic<Int>(0)
+
     /// Products with fewer multiply-adds than this run on the calling thread.
     public static let parallelThreshold = 1 << 21
 
@@ -27,6 +32,7 @@ public enum GEMM {
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, parallel: Bool = true
     ) {
         guard m > 0, n > 0 else { return }
+        operationCount.add(2 * m * n * k, ordering: .relaxed)
         let workers = parallel && m * n * k >= parallelThreshold ? Parallel.workerCount : 1
         if workers <= 1 {
             call(opA, opB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)

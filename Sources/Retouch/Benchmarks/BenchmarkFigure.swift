@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One line of benchmark output: `name: value unit`.
 public struct BenchmarkFigure: Sendable, CustomStringConvertible {
@@ -43,7 +46,11 @@ public enum PeakMemory {
     /// Resets the high-water mark to the current resident size (Linux `clear_refs` 5); false where unsupported.
     @discardableResult
     public static func reset() -> Bool {
-        FileManager.default.createFile(atPath: "/proc/self/clear_refs", contents: Data("5".utf8))
+        // A plain write: FileManager would write a temporary file and rename it, which /proc refuses.
+        let descriptor = open("/proc/self/clear_refs", O_WRONLY)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        return write(descriptor, "5", 1) == 1
     }
 
     /// The peak resident set size in bytes since start or the last `reset()`.

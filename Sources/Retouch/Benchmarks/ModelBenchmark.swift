@@ -1,0 +1,117 @@
+import Foundation
+import RetouchModels
+import RetouchSafetensors
+import RetouchTensor
+
+/// `retouch bench models`: SD 1.5-architecture CLIP, UNet and VAE with seeded random weights, built through the
+/// same loading path as real checkpoints (speed does not depend on the values).
+public struct ModelBenchmark: Sendable {
+    /// Timed runs per figure (median reported).
+    public var runs: Int
+
+    /// Creates the benchmark.
+    public init(runs: Int = 3) { self.runs = runs }
+
+    /// Figure names, in the order they run.
+    public static let figureNames = ["text-encode", "unet-step-256", "unet-step-512", "vae-encode-512", "vae-decode-512",
+                                     "load-unet-fp16"]
+
+    /// Runs the figures named in `only` (all when empty), reporting each line as soon as it is measured.
+    public func run(only: Set<String> = [], report: (BenchmarkFigure) -> Void) throws {
+        func wanted(_ name: String) -> Bool { only.isEmpty || only.contains(name) }
+        let weights = RandomWeights(seed: 0)
+
+        if wanted("text-encode") {
+            let encoder = try CLIPTextModel(config: .sd15, weights: weights)
+            let tokens = [[49406] + Array(repeating: 320, count: 75) + [49407], [49406] + Array(repeating: 49407, count: 76)]
+            measure("text-encode", report) { _ = encoder.encode(tokens) }
+        }
+        if wanted("unet-step-256") || wanted("unet-step-512") {
+            let unet = try UNet2DConditionModel(config: .sd15, weights: weights)
+            let context = Tensor(shape: [2, 77, 768], repeating: 0.1)
+            for size in [256, 512] where wanted("unet-step-\(size)") {
+                // One classifier-free-guided step: unconditional and conditional halves in one batch of 2.
+                let latent = Tensor(shape: [2, 4, size / 8, size / 8], repeating: 0.5)
+                measure("unet-step-\(size)", report) { _ = unet(latent, timestep: 981, context: context) }
+            }
+        }
+        if wanted("vae-encode-512") || wanted("vae-decode-512") {
+            let vae = try AutoencoderKL(config: .sd15, weights: weights)
+            if wanted("vae-encode-512") {
+                let image = Tensor(shape: [1, 3, 512, 512], repeating: 0.2)
+                measure("vae-encode-512", report) { _ = vae.encode(image) }
+            }
+            if wanted("vae-decode-512") {
+                let latent = Tensor(shape: [1, 4, 64, 64], repeating: 0.2)
+                measure("vae-decode-512", report) { _ = vae.decode(latent) }
+            }
+        }
+        report(BenchmarkFigure("peak-rss", Double(PeakMemory.peakBytes()) / 1e6, "MB"))
+        if wanted("load-unet-fp16") { try measureFP16Load(report) }
+    }
+
+    private func measure(_ name: String, _ report: (BenchmarkFigure) -> Void, _ body: () -> Void) {
+        body()   // warm-up
+        var seconds: [Double] = []
+        var operations = 0
+        for _ in 0..<max(1, runs) {
+            let before = GEMM.operationCount.load(ordering: .relaxed)
+            let start = DispatchTime.now().uptimeNanoseconds
+            body()
+            seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            operations = GEMM.operationCount.load(ordering: .relaxed) - before
+        }
+        let median = seconds.sorted()[seconds.count / 2]
+        report(BenchmarkFigure(name, median, "s"))
+        report(BenchmarkFigure("\(name)-rate", Double(operations) / median / 1e9, "GFLOP/s"))
+    }
+
+    /// Writes an SD 1.5-size UNet as fp16 safetensors, then loads it and reports the peak memory of loading
+    /// relative to the float32 parameter bytes (the target is below 1.2: weights held once, as float32).
+    private func measureFP16Load(_ report: (BenchmarkFigure) -> Void) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("retouch-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("unet.fp16.safetensors")
+        var parameterCount = 0
+        do {
+            let recorder = RecordingWeights(RandomWeights(seed: 1))
+            _ = try UNet2DConditionModel(config: .sd15, weights: recorder)
+            parameterCount = recorder.tensors.values.reduce(0) { $0 + $1.count }
+            try SafetensorsWriter.write(recorder.tensors, to: file, storage: .f16)
+        }
+        let baseline = PeakMemory.currentBytes()
+        PeakMemory.reset()
+        let start = DispatchTime.now().uptimeNanoseconds
+        let unet = try UNet2DConditionModel(config: .sd15, weights: SafetensorsWeights(urls: [file]))
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let growth = PeakMemory.peakBytes() - baseline
+        withExtendedLifetime(unet) {}
+        report(BenchmarkFigure("load-unet-fp16", seconds, "s"))
+        report(BenchmarkFigure("load-unet-fp16-parameters", Double(parameterCount) / 1e6, "M"))
+        report(BenchmarkFigure("load-unet-fp16-peak-growth", Double(growth) / 1e6, "MB"))
+        report(BenchmarkFigure("load-unet-fp16-peak-vs-fp32-bytes", Double(growth) / Double(4 * parameterCount), "x"))
+    }
+}
+
+/// Wraps a source and keeps every tensor it hands out (to write a generated model to a file).
+final class RecordingWeights: WeightSource, @unchecked Sendable {
+    let inner: any WeightSource
+    private(set) var tensors: [String: Tensor] = [:]
+
+    init(_ inner: any WeightSource) { self.inner = inner }
+
+    var origin: String { inner.origin }
+    var tensorNames: Set<String> { inner.tensorNames }
+    var isExhaustive: Bool { inner.isExhaustive }
+    func shape(of name: String) -> [Int]? { inner.shape(of: name) }
+    func tensor(_ name: String) throws -> Tensor { try record(name, inner.tensor(name)) }
+    func tensor(_ name: String, expectedShape: [Int]) throws -> Tensor {
+        try record(name, inner.tensor(name, expectedShape: expectedShape))
+    }
+
+    private func record(_ name: String, _ tensor: Tensor) -> Tensor {
+        tensors[name] = tensor
+        return tensor
+    }
+}
