@@ -82,11 +82,15 @@ enum CDecoder {
 
     /// The message for an image whose declared size exceeds the limit.
     static func tooLarge(width: Int, height: Int, limits: ImageLimits) -> String {
+        let pixels = width.multipliedReportingOverflow(by: height).partialValue
+        guard limits.maxPixels >= 1_000_000 else {
+            return "image is \(width)x\(height) pixels (\(pixels) pixels), over the limit of \(limits.maxPixels) pixels"
+        }
         let megapixels = { (count: Int) -> String in
             let value = Double(count) / 1_000_000
             return value >= 10 ? String(Int(value.rounded())) : String((value * 10).rounded() / 10)
         }
-        return "image is \(width)x\(height) pixels (\(megapixels(width * height)) megapixels), "
+        return "image is \(width)x\(height) pixels (\(megapixels(pixels)) megapixels), "
             + "over the limit of \(megapixels(limits.maxPixels)) megapixels"
     }
 }
