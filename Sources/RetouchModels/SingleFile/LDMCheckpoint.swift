@@ -57,29 +57,21 @@ public struct LDMCheckpoint: Sendable {
     public init(url: URL, options: Options = .init()) throws {
         try CheckpointFormat.requireSafetensors(at: url)
         let file = try SafetensorsFile(url: url)
-        let table = ShapeTable(file: file.path, shapes: file.entries.mapValues(\.shape))
-        guard table.hasPrefix(LDMUNetLayout.prefix) else {
-            throw ModelLoadingError(origin: file.path, problem: "no model.diffusion_model.* tensors: not a Stable Diffusion " +
-                                        "1.x/2.x single-file checkpoint in the original LDM layout")
-        }
+        let plan = try LDMCheckpointPlan(shapes: file.entries.mapValues(\.shape), origin: file.path)
         self.url = url
-        unetLayout = try LDMUNetLayout(table)
-        vaeLayout = try LDMVAELayout(table)
-        textLayout = try LDMTextLayout(table)
-        let map = KeyMap(rules: LDMKeyMap.rules(unet: unetLayout, vae: vaeLayout, text: textLayout),
-                         ignoredNames: LDMKeyMap.ignoredNames)
-        let (entries, ignored) = try Self.mapAll(file: file, map: map)
-        unet = RemappedWeights(file: file, component: .unet, entries: entries[.unet] ?? [:])
-        vae = RemappedWeights(file: file, component: .vae, entries: entries[.vae] ?? [:])
-        textEncoder = RemappedWeights(file: file, component: .textEncoder, entries: entries[.textEncoder] ?? [:])
-        ignoredKeys = ignored
-
-        let templates = options.templates, prediction = options.predictionType
-        unetConfig = try LDMConfigs.encode(LDMConfigs.unet(unetLayout, openCLIP: textLayout.kind == .openCLIP,
-                                                           prediction: prediction, template: templates.unet))
-        vaeConfig = try LDMConfigs.encode(LDMConfigs.vae(vaeLayout, prediction: prediction, template: templates.vae))
-        textEncoderConfig = try LDMConfigs.encode(LDMConfigs.textEncoder(textLayout, template: templates.textEncoder))
-        schedulerConfig = try LDMConfigs.encode(LDMConfigs.scheduler(prediction: prediction, template: templates.scheduler))
+        unetLayout = plan.unetLayout
+        vaeLayout = plan.vaeLayout
+        textLayout = plan.textLayout
+        unet = RemappedWeights(file: file, component: .unet, entries: plan.entries[.unet] ?? [:])
+        vae = RemappedWeights(file: file, component: .vae, entries: plan.entries[.vae] ?? [:])
+        textEncoder = RemappedWeights(file: file, component: .textEncoder, entries: plan.entries[.textEncoder] ?? [:])
+        ignoredKeys = plan.ignoredKeys
+        let configs = plan.configs(options)
+        unetConfig = try LDMConfigs.encode(configs[.unet] ?? [:])
+        vaeConfig = try LDMConfigs.encode(configs[.vae] ?? [:])
+        textEncoderConfig = try LDMConfigs.encode(configs[.textEncoder] ?? [:])
+        schedulerConfig = try LDMConfigs.encode(LDMConfigs.scheduler(prediction: options.predictionType,
+                                                                     template: options.templates.scheduler))
     }
 
     /// The weights of `component`.
@@ -89,43 +81,5 @@ public struct LDMCheckpoint: Sendable {
         case .vae: vae
         case .textEncoder: textEncoder
         }
-    }
-
-    /// Maps every stored key; unknown keys, inapplicable transforms and two keys landing on one name are errors.
-    private static func mapAll(file: SafetensorsFile, map: KeyMap) throws
-        -> ([LDMComponent: [String: RemappedWeights.Entry]], [String]) {
-        var entries: [LDMComponent: [String: RemappedWeights.Entry]] = [:]
-        var sources: [String: String] = [:]  // "component/name" → stored key, to report collisions
-        var ignored: [String] = []
-        var unknown: [String] = []
-        for key in file.tensorNames {
-            guard let targets = map.resolve(key) else {
-                unknown.append(key)
-                continue
-            }
-            if targets.isEmpty { ignored.append(key) }
-            for target in targets {
-                let stored = file.entries[key]?.shape ?? []
-                guard let shape = target.transform.shape(from: stored) else {
-                    throw ModelLoadingError(origin: file.path, key: key,
-                                            problem: "shape \(stored) cannot become \(target.component.rawValue) tensor '\(target.name)'")
-                }
-                let slot = "\(target.component.rawValue)/\(target.name)"
-                if let other = sources[slot] {
-                    throw ModelLoadingError(origin: file.path, key: key,
-                                            problem: "maps to \(target.component.rawValue) tensor '\(target.name)', as '\(other)' already does")
-                }
-                sources[slot] = key
-                entries[target.component, default: [:]][target.name] =
-                    RemappedWeights.Entry(source: key, transform: target.transform, shape: shape)
-            }
-        }
-        if let first = unknown.first {
-            let more = unknown.count > 1 ? " (and \(unknown.count - 1) more unknown keys)" : ""
-            throw ModelLoadingError(origin: file.path, key: first,
-                                    problem: "unknown tensor: it maps to no UNet, VAE or text-encoder weight of a Stable Diffusion " +
-                                        "1.x/2.x model and is not on the ignore list\(more)")
-        }
-        return (entries, ignored)
     }
 }

@@ -65,7 +65,9 @@ enum LDMConfigs {
             "_class_name": .string("UNet2DConditionModel"),
             // diffusers' quirk: attention_head_dim means heads. SD1: 8 heads everywhere; SD2: 64-wide heads.
             "attention_head_dim": openCLIP ? ints(layout.blockOutChannels.map(heads64)) : int(8),
-            "norm_num_groups": int(32), "norm_eps": .number(1e-5), "upcast_attention": .bool(false),
+            "norm_num_groups": int(32), "norm_eps": .number(1e-5),
+            // SD 2.1-v's config upcasts attention (a no-op for Retouch's float32 compute).
+            "upcast_attention": .bool(openCLIP && prediction == .vPrediction),
             "sample_size": int(prediction == .vPrediction ? 96 : 64), "flip_sin_to_cos": .bool(true),
             "freq_shift": int(0), "act_fn": .string("silu"), "center_input_sample": .bool(false),
             "downsample_padding": int(1),
