@@ -109,6 +109,26 @@ struct SingleFileTests {
         #expect(closeness.isWithin(1e-4), "\(closeness)")
     }
 
+    @Test("a VAE and UNet built from the single files compute the reference outputs", arguments: pairs)
+    func networksCompute(folderName: String, file: String) throws {
+        let checkpoint = try Self.open(file, templatesFrom: folderName)
+        func reference(_ name: String) throws -> Tensor {
+            try NumpyArray(fixture: "models/\(folderName)/reference/\(name).npy").tensor
+        }
+        func expectClose(_ actual: Tensor, _ expected: Tensor, _ what: String) {
+            let closeness = Closeness(actual, expected)
+            #expect(closeness.isWithin(1e-4), "\(folderName) \(what): \(closeness)")
+        }
+        let vae = try AutoencoderKL(config: VAEConfig(ConfigReader(data: checkpoint.vaeConfig, file: "vae")),
+                                    weights: checkpoint.vae)
+        expectClose(vae.encode(try reference("vae_input")).mean, try reference("vae_mean"), "VAE mean")
+        expectClose(vae.decode(try reference("vae_latent")), try reference("vae_decoded"), "VAE decode")
+        let unet = try UNet2DConditionModel(config: UNetConfig(ConfigReader(data: checkpoint.unetConfig, file: "unet")),
+                                            weights: checkpoint.unet)
+        let output = unet(try reference("unet_sample"), timestep: 981, context: try reference("unet_context"))
+        expectClose(output, try reference("unet_t981"), "UNet at t=981")
+    }
+
     @Test("an unknown key is an error naming the file and the key")
     func unknownKey() throws {
         let source = try SafetensorsFile(url: Fixtures.url("models/tiny-sd1.safetensors"))
