@@ -26,10 +26,13 @@ public struct RemappedWeights: WeightSource {
         origin = "\(file.path) (\(component.rawValue))"
     }
 
+    /// Every diffusers name this component provides.
     public var tensorNames: Set<String> { Set(entries.keys) }
 
+    /// The diffusers shape of `name` (after its transform), or nil if absent.
     public func shape(of name: String) -> [Int]? { entries[name]?.shape }
 
+    /// Reads the stored tensor behind `name` as float32 and applies its transform.
     public func tensor(_ name: String) throws -> Tensor {
         guard let entry = entries[name] else {
             throw ModelLoadingError(origin: origin, key: name, problem: "missing from the checkpoint")
