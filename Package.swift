@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "RetouchSafetensorsTests", dependencies: ["RetouchSafetensors", "RetouchTestSupport"]),
         .testTarget(name: "RetouchImagingTests", dependencies: ["RetouchImaging", "RetouchTestSupport"]),
         .testTarget(name: "RetouchTokenizerTests", dependencies: ["RetouchTokenizer", "RetouchTestSupport"]),
-        .testTarget(name: "RetouchModelsTests", dependencies: ["RetouchModels", "RetouchTestSupport"]),
+        .testTarget(name: "RetouchModelsTests", dependencies: ["RetouchModels", "RetouchSafetensors", "RetouchTestSupport"]),
         .testTarget(name: "RetouchFillTests", dependencies: ["RetouchFill", "RetouchImaging", "RetouchTestSupport"]),
         .testTarget(name: "RetouchSchedulersTests", dependencies: ["RetouchSchedulers", "RetouchTestSupport"]),
         .testTarget(name: "RetouchCLITests", dependencies: ["RetouchTestSupport"]),
