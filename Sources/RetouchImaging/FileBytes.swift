@@ -4,8 +4,8 @@ import Foundation
 enum FileBytes {
     /// The file's contents, or an `ImageError` naming the file and the system's reason.
     static func read(_ url: URL) throws -> [UInt8] {
-        let path = url.path
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        let path = url.relativePath
+        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw ImageError(file: path, problem: "cannot open: \(systemMessage())") }
         defer { close(descriptor) }
         var status = stat()
