@@ -13,7 +13,9 @@ public enum ImageIO {
     public static func readWithWarnings(_ url: URL, limits: ImageLimits = .default) throws
         -> (image: Image, warnings: [String]) {
         let path = url.relativePath
-        let bytes = try FileBytes.read(url)
+        // Even uncompressed 16-bit RGBA needs 8 bytes a pixel; allow twice that plus room for metadata.
+        let maxBytes = limits.maxPixels.multipliedReportingOverflow(by: 16).partialValue &+ (64 << 20)
+        let bytes = try FileBytes.read(url, maxBytes: maxBytes > 0 ? maxBytes : .max)
         guard !bytes.isEmpty else { throw ImageError(file: path, problem: "the file is empty (0 bytes)") }
         guard let format = ImageFormat(signature: bytes) else {
             if let name = ImageFormat.unsupportedName(signature: bytes) {
