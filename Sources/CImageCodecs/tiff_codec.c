@@ -195,10 +195,18 @@ static int read_rgba(TIFF *tiff, ric_image *out, int has_alpha, tiff_diagnostics
         fail(diagnostics, "out of memory for the pixels");
         return RIC_ERROR;
     }
-    if (!TIFFReadRGBAImageOriented(tiff, (uint32_t)out->width, (uint32_t)out->height, raster,
-                                   ORIENTATION_TOPLEFT, 0)) {
+    // Ask for the rows in stored order (no flips); the Swift side applies the orientation tag for every
+    // layout alike, including the transposing orientations 5-8 that TIFFRGBAImage cannot do.
+    TIFFRGBAImage rendering;
+    int ok = TIFFRGBAImageBegin(&rendering, tiff, 0, message);
+    if (ok) {
+        rendering.req_orientation = rendering.orientation;
+        ok = TIFFRGBAImageGet(&rendering, raster, (uint32_t)out->width, (uint32_t)out->height);
+        TIFFRGBAImageEnd(&rendering);
+    }
+    if (!ok) {
         free(raster);
-        fail(diagnostics, "could not read the image data");
+        fail(diagnostics, message[0] != 0 ? message : "could not read the image data");
         return RIC_ERROR;
     }
     int channels = has_alpha ? 4 : 3;
@@ -265,6 +273,9 @@ static int tiff_read_body(TIFF *tiff, uint64_t max_pixels, ric_image *out, tiff_
         photometric = samples >= 3 ? PHOTOMETRIC_RGB : PHOTOMETRIC_MINISBLACK;
     }
     int associated = extra_count > 0 && extra != NULL && extra[0] == EXTRASAMPLE_ASSOCALPHA;
+    uint16_t orientation = ORIENTATION_TOPLEFT;
+    TIFFGetFieldDefaulted(tiff, TIFFTAG_ORIENTATION, &orientation);
+    out->orientation = orientation >= 1 && orientation <= 8 ? orientation : ORIENTATION_TOPLEFT;
 
     int gray = (photometric == PHOTOMETRIC_MINISBLACK || photometric == PHOTOMETRIC_MINISWHITE) &&
                (samples == 1 || (samples == 2 && extra_count == 1));

@@ -9,7 +9,7 @@ enum AtomicFile {
         let path = url.path
         let directory = url.deletingLastPathComponent().path
         func failure(_ action: String, _ code: Int32 = errno) -> ImageError {
-            ImageError(file: path, problem: "cannot \(action): \(FileBytes.systemMessage(code))")
+            ImageError(file: url.relativePath, problem: "cannot \(action): \(FileBytes.systemMessage(code))")
         }
 
         var template = Array("\(directory)/.\(url.lastPathComponent).XXXXXX.tmp".utf8CString)

@@ -2,10 +2,11 @@ import Foundation
 
 /// Reads whole files with POSIX calls so failures carry `strerror` text rather than Foundation's prose.
 enum FileBytes {
-    /// The file's contents, or an `ImageError` naming the file and the system's reason.
-    static func read(_ url: URL) throws -> [UInt8] {
-        let path = url.path
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    /// The file's contents, or an `ImageError` naming the file and the system's reason. Files larger than
+    /// `maxBytes` are refused before reading.
+    static func read(_ url: URL, maxBytes: Int = .max) throws -> [UInt8] {
+        let path = url.relativePath
+        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw ImageError(file: path, problem: "cannot open: \(systemMessage())") }
         defer { close(descriptor) }
         var status = stat()
@@ -14,6 +15,10 @@ enum FileBytes {
         }
         guard (status.st_mode & S_IFMT) == S_IFREG else {
             throw ImageError(file: path, problem: "not a regular file")
+        }
+        guard status.st_size <= maxBytes else {
+            throw ImageError(file: path, problem: "the file is \(status.st_size) bytes, larger than any image "
+                             + "within the pixel limit could be")
         }
         var bytes = [UInt8]()
         bytes.reserveCapacity(Int(status.st_size))

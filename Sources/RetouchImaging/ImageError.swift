@@ -2,7 +2,7 @@
 ///
 /// Its description reads `<file>: <problem>`, ready to print after `error: `.
 public struct ImageError: Error, CustomStringConvertible, Equatable, Sendable {
-    /// The file's path as the caller gave it.
+    /// The file's path as the caller gave it (`URL.relativePath`: relative paths stay relative).
     public let file: String
     /// What went wrong, in words a user can act on.
     public let problem: String

@@ -12,8 +12,10 @@ public enum ImageIO {
     /// that were ignored), each naming the file.
     public static func readWithWarnings(_ url: URL, limits: ImageLimits = .default) throws
         -> (image: Image, warnings: [String]) {
-        let path = url.path
-        let bytes = try FileBytes.read(url)
+        let path = url.relativePath
+        // Even uncompressed 16-bit RGBA needs 8 bytes a pixel; allow twice that plus room for metadata.
+        let maxBytes = limits.maxPixels.multipliedReportingOverflow(by: 16).partialValue &+ (64 << 20)
+        let bytes = try FileBytes.read(url, maxBytes: maxBytes > 0 ? maxBytes : .max)
         guard !bytes.isEmpty else { throw ImageError(file: path, problem: "the file is empty (0 bytes)") }
         guard let format = ImageFormat(signature: bytes) else {
             if let name = ImageFormat.unsupportedName(signature: bytes) {
@@ -37,7 +39,7 @@ public enum ImageIO {
     /// `.tif`, `.tiff`). The file is replaced atomically; on failure nothing is left behind and an existing
     /// file is untouched. JPEG drops alpha and stores 8 bits; only PNG stores text.
     public static func write(_ image: Image, to url: URL, options: ImageWriteOptions = .init()) throws {
-        let path = url.path
+        let path = url.relativePath
         guard let format = ImageFormat(pathExtension: url.pathExtension) else {
             let shown = url.pathExtension.isEmpty ? "no extension" : "extension '.\(url.pathExtension)'"
             throw ImageError(file: path, problem: "cannot tell the output format from \(shown) "

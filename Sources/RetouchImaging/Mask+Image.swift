@@ -37,7 +37,7 @@ extension Mask {
     public static func read(_ url: URL, source: MaskSource = .luminance, limits: ImageLimits = .default) throws -> Mask {
         let image = try ImageIO.read(url, limits: limits)
         if source == .alpha && !image.hasAlpha {
-            throw ImageError(file: url.path, problem: "the mask image has no alpha channel "
+            throw ImageError(file: url.relativePath, problem: "the mask image has no alpha channel "
                              + "(use a luminance mask, or save the mask with transparency)")
         }
         return Mask(image: image, source: source)

@@ -1,14 +1,16 @@
 import CImageCodecs
 
-/// TIFF through libtiff: the first page only; 8/16-bit gray/RGB(A) read as stored, other layouts libtiff
-/// can render (palette, YCbCr, tiled, planar, CMYK) read as 8-bit RGB(A). Written deflate-compressed.
+/// TIFF through libtiff: the first page only, turned upright by its Orientation tag; 8/16-bit gray/RGB(A)
+/// read as stored, other layouts libtiff can render (palette, YCbCr, tiled, planar, CMYK) read as 8-bit
+/// RGB(A). Written deflate-compressed.
 enum TIFFCodec {
-    /// Decodes the first page; `pageCount` reports how many the file holds.
+    /// Decodes the first page, upright; `pageCount` reports how many pages the file holds.
     static func decode(_ bytes: [UInt8], path: String, limits: ImageLimits) throws -> (image: Image, pageCount: Int) {
         try CDecoder.run(ric_tiff_read, format: .tiff, bytes: bytes, path: path, limits: limits) { raw in
             let image = Image(width: Int(raw.width), height: Int(raw.height), channels: Int(raw.channels),
                               pixels: SampleConversion.floats(from: raw), bitDepth: Int(raw.bit_depth))
-            return (image, Int(raw.page_count))
+            let orientation = ExifOrientation(rawValue: Int(raw.orientation)) ?? .up
+            return (image.oriented(orientation), Int(raw.page_count))
         }
     }
 

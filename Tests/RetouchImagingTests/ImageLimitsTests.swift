@@ -20,6 +20,21 @@ struct ImageLimitsTests {
         #expect(try ImageIO.read(url, limits: ImageLimits(maxPixels: 1200)).width == 40)
     }
 
+    @Test("a file far larger than any image within the limit is refused before reading")
+    func oversizedFile() throws {
+        let url = try Fixtures.temporaryDirectory().appendingPathComponent("sparse.png")
+        #expect(FileManager.default.createFile(atPath: url.path, contents: Data([0x89, 0x50, 0x4E, 0x47])))
+        let handle = try FileHandle(forWritingTo: url)
+        try handle.truncate(atOffset: 2 << 30)  // a 2 GiB sparse file
+        try handle.close()
+        do {
+            _ = try ImageIO.read(url, limits: ImageLimits(maxPixels: 1_000_000))
+            Issue.record("should refuse")
+        } catch let error as ImageError {
+            #expect(error.problem == "the file is 2147483648 bytes, larger than any image within the pixel limit could be")
+        }
+    }
+
     @Test("masks honour the limit too")
     func maskLimit() throws {
         #expect(throws: ImageError.self) {

@@ -21,6 +21,16 @@ struct TIFFReadingTests {
         #expect(Reference.integers(image, bitDepth: bitDepth) == expected.values)
     }
 
+    @Test("the Orientation tag is applied on both decoding paths", arguments: [
+        "orientation-3", "orientation-6", "orientation-8", "orientation-5-palette",
+    ])
+    func orientation(name: String) throws {
+        let image = try ImageIO.read(Reference.url("tiff/\(name).tif"))
+        let pattern = try NumpyArray(fixture: "images/jpeg/orientation-upright.npy")
+        #expect(image.width == 32 && image.height == 16 && image.channels == 3)
+        #expect(Reference.integers(image, bitDepth: 8) == pattern.values)
+    }
+
     @Test("a multi-page TIFF reads its first page and warns about the rest")
     func multipage() throws {
         let url = Reference.url("tiff/multipage.tif")

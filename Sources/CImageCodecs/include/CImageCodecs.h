@@ -31,6 +31,7 @@ typedef struct ric_image {
     uint8_t *exif;        ///< JPEG APP1 Exif payload after "Exif\0\0" (a TIFF structure), or NULL
     size_t exif_size;
     int32_t page_count;   ///< TIFF: number of images (directories) in the file; 1 otherwise
+    int32_t orientation;  ///< TIFF: the Orientation tag (1...8, EXIF meaning), not applied to `pixels`; 0 otherwise
 } ric_image;
 
 /// Pixels handed to an encoder: 8-bit (uint8) or 16-bit (native-endian uint16), interleaved.
