@@ -76,6 +76,7 @@ struct ConvertCommand: ParsableCommand {
             let (image, warnings) = try ImageIO.readWithWarnings(inputURL)
             for warning in warnings { Self.printError("warning: \(warning)") }
             let resized = try resizedIfAsked(image)
+            try OutputPath.prepareParent(of: outputURL)
             try ImageIO.write(resized, to: outputURL,
                               options: ImageWriteOptions(bitDepth: bitDepth, jpegQuality: quality))
         } catch let error as ImageError {

@@ -36,6 +36,15 @@ struct ConvertCommandTests {
         #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("small.jpg").path))
     }
 
+    @Test("creates the output's folder when it does not exist yet")
+    func createsOutputFolder() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        let input = Fixtures.url("photos/coffee.png").path
+        let result = try Self.convert([input, "out/nested/small.png", "--scale", "0.25"], in: directory)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("out/nested/small.png").path))
+    }
+
     @Test("file problems print 'error: <file>: <problem>' and exit 1", arguments: [
         (["images/png/rgb8.png", "out.bmp"], "error: out.bmp: cannot tell the output format from extension '.bmp'"),
         (["bad-files/images/truncated.png", "out.png"], ": damaged or unsupported PNG file: the file is truncated"),
