@@ -47,7 +47,7 @@ let package = Package(
                                "RetouchModels", "RetouchFill", "RetouchSchedulers"],
                 swiftSettings: releaseFlags),
         .executableTarget(name: "RetouchCLI",
-                          dependencies: ["Retouch", "RetouchTensor", "RetouchImaging",
+                          dependencies: ["Retouch", "RetouchTensor", "RetouchImaging", "RetouchFill",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: releaseFlags),
 

@@ -69,7 +69,7 @@ struct ConvertCommand: ParsableCommand {
         let inputURL = URL(fileURLWithPath: input)
         let outputURL = URL(fileURLWithPath: output)
         do {
-            if Self.sameFile(inputURL, outputURL) {
+            if SameFile.check(inputURL, outputURL) {
                 throw ImageError(file: output, problem: "is the input file; choose a different output path "
                                  + "(convert never overwrites its input)")
             }
@@ -115,15 +115,6 @@ struct ConvertCommand: ParsableCommand {
     }
 
     /// Whether two paths name the same file (after resolving symbolic links, or by device and inode).
-    static func sameFile(_ a: URL, _ b: URL) -> Bool {
-        if a.standardizedFileURL.resolvingSymlinksInPath().path == b.standardizedFileURL.resolvingSymlinksInPath().path {
-            return true
-        }
-        var first = stat(), second = stat()
-        guard stat(a.path, &first) == 0, stat(b.path, &second) == 0 else { return false }
-        return first.st_dev == second.st_dev && first.st_ino == second.st_ino
-    }
-
     static func printError(_ line: String) {
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }

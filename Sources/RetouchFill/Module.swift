@@ -1,2 +1,0 @@
-/// Namespace placeholder until the module's first type lands.
-enum RetouchFillModule {}
