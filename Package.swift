@@ -60,6 +60,7 @@ let package = Package(
         .testTarget(name: "RetouchModelsTests", dependencies: ["RetouchModels", "RetouchSafetensors", "RetouchTestSupport"]),
         .testTarget(name: "RetouchFillTests", dependencies: ["RetouchFill", "RetouchImaging", "RetouchTestSupport"]),
         .testTarget(name: "RetouchSchedulersTests", dependencies: ["RetouchSchedulers", "RetouchTestSupport"]),
+        .testTarget(name: "RetouchPipelineTests", dependencies: ["Retouch", "RetouchImaging", "RetouchSchedulers", "RetouchTestSupport"]),
         .testTarget(name: "RetouchCLITests", dependencies: ["RetouchTestSupport"]),
     ],
     // Numeric kernels share raw buffers across worker threads by design; the Swift 5 language mode keeps

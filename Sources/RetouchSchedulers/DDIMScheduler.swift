@@ -1,6 +1,7 @@
 import RetouchTensor
 
-/// diffusers' `DDIMScheduler` with η = 0 (deterministic), no clipping or thresholding.
+/// diffusers' `DDIMScheduler` with η = 0 (deterministic); predicted x₀ is clamped when `clip_sample` is set or,
+/// as in diffusers, absent from the config.
 public struct DDIMScheduler: Scheduler {
     public let timesteps: [Float]
     public let initNoiseSigma: Float = 1
@@ -26,8 +27,12 @@ public struct DDIMScheduler: Scheduler {
         let previous = t - config.trainTimesteps / inferenceSteps
         let alphaProduct = schedule.alphasCumprod[t]
         let alphaProductPrevious = previous >= 0 ? schedule.alphasCumprod[previous] : finalAlphaCumprod
-        let (original, noise) = originalAndNoise(modelOutput, sample: sample, alpha: alphaProduct.squareRoot(),
+        var (original, noise) = originalAndNoise(modelOutput, sample: sample, alpha: alphaProduct.squareRoot(),
                                                  sigma: (1 - alphaProduct).squareRoot(), prediction: config.predictionType)
+        if config.clipSample ?? true {
+            let bound = Float(config.clipSampleRange)
+            original = original.map { min(max($0, -bound), bound) }
+        }
         return original.linearCombination(alphaProductPrevious.squareRoot(), (1 - alphaProductPrevious).squareRoot(), noise)
     }
 

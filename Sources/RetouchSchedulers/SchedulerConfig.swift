@@ -48,6 +48,10 @@ public struct SchedulerConfig: Sendable, Equatable {
     public var timestepSpacing: TimestepSpacing = .leading
     public var stepsOffset = 1
     public var setAlphaToOne = false
+    /// Clamp predicted x₀ (DDIM); nil means the scheduler's own default (DDIM's is true), as in diffusers.
+    public var clipSample: Bool? = nil
+    /// The clamp's bound.
+    public var clipSampleRange: Double = 1
 
     /// SD 1.5's schedule.
     public init() {}
@@ -82,6 +86,8 @@ public struct SchedulerConfig: Sendable, Equatable {
         if let value = try enumeration("timestep_spacing", TimestepSpacing.self) { timestepSpacing = value }
         if let value = try number("steps_offset") { stepsOffset = Int(value) }
         if let value = object["set_alpha_to_one"] as? Bool { setAlphaToOne = value }
+        if let value = object["clip_sample"] as? Bool { clipSample = value }
+        if let value = try number("clip_sample_range") { clipSampleRange = value }
         if let value = object["rescale_betas_zero_snr"] as? Bool, value {
             throw fail("rescale_betas_zero_snr", "unsupported value true (Retouch supports false only)")
         }

@@ -1,0 +1,156 @@
+import Foundation
+import RetouchImaging
+import RetouchModels
+import RetouchSchedulers
+import RetouchTensor
+import RetouchTokenizer
+
+/// Settings shared by every diffusion edit.
+public struct DiffusionSettings: Sendable {
+    /// What to paint.
+    public var prompt: String
+    /// What to avoid (the unconditional branch of guidance).
+    public var negativePrompt: String = ""
+    /// Denoising steps (diffusers' default 50).
+    public var steps: Int = 50
+    /// Classifier-free guidance scale (diffusers' default 7.5).
+    public var guidance: Float = 7.5
+    /// The scheduler; nil uses the checkpoint's own.
+    public var scheduler: SchedulerKind?
+    /// Seed of the torch-compatible random stream.
+    public var seed: UInt64 = 0
+    /// Prompt weighting and long-prompt handling.
+    public var tokenizeOptions = TokenizeOptions()
+
+    /// Creates settings for a prompt.
+    public init(prompt: String) { self.prompt = prompt }
+}
+
+/// The result of a diffusion edit.
+public struct DiffusionResult: Sendable {
+    /// The image.
+    public var image: Image
+    /// Warnings for the user (e.g. prompt truncation).
+    public var warnings: [String]
+}
+
+/// Generate, img2img and inpaint as thin compositions over one `DenoiseLoop`, drawing randomness in diffusers'
+/// order (VAE posterior samples, then the initial noise, then per-step noise), so a seed gives diffusers' image.
+public struct EditPipelines: Sendable {
+    /// The loaded model.
+    public let model: StableDiffusion
+
+    /// Creates pipelines over a model.
+    public init(model: StableDiffusion) { self.model = model }
+
+    /// Progress callback: (steps done, steps in all).
+    public typealias Progress = @Sendable (Int, Int) -> Void
+
+    func scheduler(_ settings: DiffusionSettings) throws -> any Scheduler {
+        guard let kind = settings.scheduler ?? model.defaultScheduler else {
+            throw PipelineError("the model's scheduler is not one Retouch implements yet; choose one with --scheduler (\(SchedulerKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        return kind.make(config: model.schedulerConfig, steps: settings.steps)
+    }
+
+    /// Text to image at `width`×`height` (multiples of the VAE factor).
+    public func generate(_ settings: DiffusionSettings, width: Int, height: Int, progress: Progress? = nil) throws -> DiffusionResult {
+        let factor = model.vaeScaleFactor
+        guard width % factor == 0, height % factor == 0, width > 0, height > 0 else {
+            throw PipelineError("width and height must be positive multiples of \(factor); got \(width)x\(height)")
+        }
+        var scheduler = try scheduler(settings)
+        let conditioning = model.encode(prompt: settings.prompt, negativePrompt: settings.negativePrompt, options: settings.tokenizeOptions)
+        var random = TorchRandomSource(seed: settings.seed)
+        let latents = random.normalTensor([1, model.vae.config.latentChannels, height / factor, width / factor]) * scheduler.initNoiseSigma
+        let final = try DenoiseLoop(unet: model.unet).run(latents: latents, scheduler: &scheduler, startIndex: 0,
+                                                          context: conditioning.embeddings, guidance: settings.guidance,
+                                                          inpainting: nil, random: &random, progress: progress, isCancelled: { false })
+        return DiffusionResult(image: decode(final), warnings: conditioning.warnings)
+    }
+
+    /// Image to image: the photo's latent noised to `strength` (0…1) and denoised toward the prompt.
+    public func img2img(_ image: Image, settings: DiffusionSettings, strength: Double, progress: Progress? = nil) throws -> DiffusionResult {
+        guard (0...1).contains(strength) else { throw PipelineError("strength must be between 0 and 1; got \(strength)") }
+        var scheduler = try scheduler(settings)
+        let conditioning = model.encode(prompt: settings.prompt, negativePrompt: settings.negativePrompt, options: settings.tokenizeOptions)
+        var random = TorchRandomSource(seed: settings.seed)
+        let start = scheduler.startIndex(strength: strength)
+        guard start < scheduler.timesteps.count else { throw PipelineError("strength \(strength) leaves no denoising steps") }
+        let imageLatents = encode(ImageTensorConversion.tensor(from: image), random: &random)
+        let noise = random.normalTensor(imageLatents.shape)
+        let latents = scheduler.addNoise(imageLatents, noise: noise, stepIndex: start)
+        let final = try DenoiseLoop(unet: model.unet).run(latents: latents, scheduler: &scheduler, startIndex: start,
+                                                          context: conditioning.embeddings, guidance: settings.guidance,
+                                                          inpainting: nil, random: &random, progress: progress, isCancelled: { false })
+        return DiffusionResult(image: decode(final), warnings: conditioning.warnings)
+    }
+
+    /// Inpainting as diffusers' `StableDiffusionInpaintPipeline`: the mask (white = repaint) is binarised at 0.5;
+    /// 9-channel checkpoints get the mask and masked-image latent as inputs, 4-channel ones have the known region
+    /// re-imposed each step. Returns the decoded image (compositing is the caller's choice).
+    public func inpaint(_ image: Image, mask: Mask, settings: DiffusionSettings, strength: Double = 1,
+                        progress: Progress? = nil) throws -> DiffusionResult {
+        guard (0...1).contains(strength) else { throw PipelineError("strength must be between 0 and 1; got \(strength)") }
+        let factor = model.vaeScaleFactor
+        var scheduler = try scheduler(settings)
+        let conditioning = model.encode(prompt: settings.prompt, negativePrompt: settings.negativePrompt, options: settings.tokenizeOptions)
+        var random = TorchRandomSource(seed: settings.seed)
+        let start = scheduler.startIndex(strength: strength)
+        guard start < scheduler.timesteps.count else { throw PipelineError("strength \(strength) leaves no denoising steps") }
+        let binary = mask.binarized()
+        let pixels = ImageTensorConversion.tensor(from: image)                                // [1, 3, H, W]
+        let isFullStrength = strength == 1
+        var imageLatents: Tensor?
+        if !model.isInpaintingModel || !isFullStrength {
+            imageLatents = encode(pixels, random: &random)
+        }
+        let noise = random.normalTensor([1, model.vae.config.latentChannels, image.height / factor, image.width / factor])
+        let latents = isFullStrength ? noise * scheduler.initNoiseSigma
+            : scheduler.addNoise(imageLatents!, noise: noise, stepIndex: start)
+        // Masked image: kept pixels, zero (mid grey) where the mask repaints.
+        var maskedPixels = pixels
+        let plane = image.width * image.height
+        for c in 0..<3 { for i in 0..<plane where binary.values[i] >= 0.5 { maskedPixels.scalars[c * plane + i] = 0 } }
+        let maskedLatents = encode(maskedPixels, random: &random)
+        let latentMask = ImageTensorConversion.tensor(from: binary)
+            .resized(height: image.height / factor, width: image.width / factor, mode: .nearest)   // [1, 1, h, w]
+        let inpainting: InpaintConditioning = model.isInpaintingModel
+            ? .channels(mask: latentMask, maskedImageLatents: maskedLatents)
+            : .reimpose(mask: latentMask.broadcastChannels(to: model.vae.config.latentChannels), imageLatents: imageLatents!, noise: noise)
+        let final = try DenoiseLoop(unet: model.unet).run(latents: latents, scheduler: &scheduler, startIndex: start,
+                                                          context: conditioning.embeddings, guidance: settings.guidance,
+                                                          inpainting: inpainting, random: &random, progress: progress, isCancelled: { false })
+        return DiffusionResult(image: decode(final), warnings: conditioning.warnings)
+    }
+
+    /// VAE posterior sample of an image tensor, scaled into latent space (draws from `random`).
+    func encode<R: RandomSource>(_ pixels: Tensor, random: inout R) -> Tensor {
+        let distribution = model.vae.encode(pixels)
+        var latents = distribution.sample(noise: random.normalTensor(distribution.mean.shape))
+        if let shift = model.vae.config.shiftFactor { latents = latents + (-shift) }
+        return latents * model.vae.config.scalingFactor
+    }
+
+    /// Latents back to an 8-bit RGB image.
+    func decode(_ latents: Tensor) -> Image {
+        var unscaled = latents * (1 / model.vae.config.scalingFactor)
+        if let shift = model.vae.config.shiftFactor { unscaled = unscaled + shift }
+        return ImageTensorConversion.image(from: model.vae.decode(unscaled))
+    }
+}
+
+/// A pipeline request that cannot run.
+public struct PipelineError: Error, CustomStringConvertible, Sendable {
+    /// Why.
+    public let description: String
+    /// Creates an error.
+    public init(_ description: String) { self.description = description }
+}
+
+extension Tensor {
+    /// `[N, 1, h, w]` repeated to `[N, channels, h, w]`.
+    func broadcastChannels(to channels: Int) -> Tensor {
+        Tensor.concatenateChannels(Array(repeating: self, count: channels))
+    }
+}
