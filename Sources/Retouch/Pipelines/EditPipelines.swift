@@ -32,6 +32,16 @@ public struct DiffusionResult: Sendable {
     public var image: Image
     /// Warnings for the user (e.g. prompt truncation).
     public var warnings: [String]
+    /// The size the model ran at (for only-masked inpainting, the crop's working size).
+    public var runWidth: Int = 0, runHeight: Int = 0
+
+    /// Creates a result.
+    public init(image: Image, warnings: [String]) {
+        self.image = image
+        self.warnings = warnings
+        runWidth = image.width
+        runHeight = image.height
+    }
 }
 
 /// Generate, img2img and inpaint as thin compositions over one `DenoiseLoop`, drawing randomness in diffusers'
@@ -90,7 +100,7 @@ public struct EditPipelines: Sendable {
     /// 9-channel checkpoints get the mask and masked-image latent as inputs, 4-channel ones have the known region
     /// re-imposed each step. Returns the decoded image (compositing is the caller's choice).
     public func inpaint(_ image: Image, mask: Mask, settings: DiffusionSettings, strength: Double = 1,
-                        progress: Progress? = nil) throws -> DiffusionResult {
+                        maskedContent: MaskedContent = .original, progress: Progress? = nil) throws -> DiffusionResult {
         guard (0...1).contains(strength) else { throw PipelineError("strength must be between 0 and 1; got \(strength)") }
         let factor = model.vaeScaleFactor
         var scheduler = try scheduler(settings)
@@ -106,6 +116,14 @@ public struct EditPipelines: Sendable {
             imageLatents = encode(pixels, random: &random)
         }
         let noise = random.normalTensor([1, model.vae.config.latentChannels, image.height / factor, image.width / factor])
+        let latentMask = ImageTensorConversion.tensor(from: binary)
+            .resized(height: image.height / factor, width: image.width / factor, mode: .nearest)   // [1, 1, h, w]
+        if !isFullStrength, let original = imageLatents, maskedContent == .latentNoise || maskedContent == .latentNothing {
+            // AUTOMATIC1111's latent masked content: noise or zeros under the mask before noising.
+            let channelMask = latentMask.broadcastChannels(to: original.shape[1])
+            let replacement = maskedContent == .latentNoise ? random.normalTensor(original.shape) : Tensor(shape: original.shape, repeating: 0)
+            imageLatents = original.linearCombination(1, 1, (replacement - original) * channelMask)
+        }
         let latents = isFullStrength ? noise * scheduler.initNoiseSigma
             : scheduler.addNoise(imageLatents!, noise: noise, stepIndex: start)
         // Masked image: kept pixels, zero (mid grey) where the mask repaints.
@@ -113,8 +131,6 @@ public struct EditPipelines: Sendable {
         let plane = image.width * image.height
         for c in 0..<3 { for i in 0..<plane where binary.values[i] >= 0.5 { maskedPixels.scalars[c * plane + i] = 0 } }
         let maskedLatents = encode(maskedPixels, random: &random)
-        let latentMask = ImageTensorConversion.tensor(from: binary)
-            .resized(height: image.height / factor, width: image.width / factor, mode: .nearest)   // [1, 1, h, w]
         let inpainting: InpaintConditioning = model.isInpaintingModel
             ? .channels(mask: latentMask, maskedImageLatents: maskedLatents)
             : .reimpose(mask: latentMask.broadcastChannels(to: model.vae.config.latentChannels), imageLatents: imageLatents!, noise: noise)

@@ -44,6 +44,8 @@ public struct UNetConfig: Sendable, Equatable {
     public var downsamplePadding: Int
     /// Whether the mid-block exists.
     public var hasMidBlock: Bool
+    /// The latent side the model was trained at (`sample_size`; 64 for SD 1.5, i.e. 512 px).
+    public var sampleSize: Int = 64
 
     /// The time-embedding width (4 × the first level's channels).
     public var timeEmbeddingDim: Int { blockOutChannels[0] * 4 }
@@ -142,6 +144,7 @@ public struct UNetConfig: Sendable, Equatable {
                   flipSinToCos: try reader.bool("flip_sin_to_cos", default: true),
                   freqShift: Float(try reader.int("freq_shift", default: 0)),
                   downsamplePadding: try reader.int("downsample_padding", default: 1))
+        sampleSize = try reader.int("sample_size", default: 64)
         guard channels.allSatisfy({ $0 % normGroups == 0 }) else {
             throw ConfigError(file: reader.file, key: "norm_num_groups", problem: "\(normGroups) groups do not divide \(channels)")
         }

@@ -1,0 +1,124 @@
+import ArgumentParser
+import Foundation
+import Retouch
+import RetouchImaging
+import RetouchSchedulers
+import RetouchTokenizer
+
+/// Options every diffusion command shares.
+struct DiffusionOptions: ParsableArguments {
+    @Option(help: "A diffusers folder, a single-file .safetensors checkpoint, or org/name from the local Hugging Face cache.")
+    var model: String
+
+    @Option(help: "What to paint.")
+    var prompt: String
+
+    @Option(help: "What to avoid.")
+    var negativePrompt = ""
+
+    @Option(help: "Denoising steps.")
+    var steps = 50
+
+    @Option(help: "Classifier-free guidance scale.")
+    var guidance: Float = 7.5
+
+    @Option(help: "Scheduler: \(SchedulerKind.allCases.map(\.rawValue).joined(separator: ", ")) (default: the model folder's).")
+    var scheduler: String?
+
+    @Option(help: "Seed (default: random). The same seed gives diffusers' CPU image.")
+    var seed: UInt64?
+
+    @Option(help: "Weight variant to load from a diffusers folder (fp16, bf16).")
+    var variant: String?
+
+    @Flag(help: "The single-file checkpoint predicts v (SD 2.x 768-v models).")
+    var vPrediction = false
+
+    @Flag(help: "Read AUTOMATIC1111's (word:1.3), (word), [word] and BREAK in prompts.")
+    var weighting = false
+
+    @Option(help: "Prompts over 75 tokens: truncate (as diffusers) or chunk (as AUTOMATIC1111).")
+    var longPrompts = "truncate"
+
+    @Option(help: "Where to write the result (.png keeps the generation parameters).")
+    var output: String
+
+    func validate() throws {
+        guard steps > 0 else { throw ValidationError("--steps must be positive; got \(steps)") }
+        if let scheduler, SchedulerKind(rawValue: scheduler) == nil {
+            throw ValidationError("--scheduler must be one of \(SchedulerKind.allCases.map(\.rawValue).joined(separator: ", ")); got '\(scheduler)'")
+        }
+        guard LongPromptMode(rawValue: longPrompts) != nil else {
+            throw ValidationError("--long-prompts must be truncate or chunk; got '\(longPrompts)'")
+        }
+    }
+
+    /// The settings for the pipelines.
+    func settings() -> DiffusionSettings {
+        var settings = DiffusionSettings(prompt: prompt)
+        settings.negativePrompt = negativePrompt
+        settings.steps = steps
+        settings.guidance = guidance
+        settings.scheduler = scheduler.flatMap(SchedulerKind.init(rawValue:))
+        settings.seed = seed ?? UInt64.random(in: 0..<(1 << 32))
+        settings.tokenizeOptions = TokenizeOptions(weighting: weighting, longPrompts: LongPromptMode(rawValue: longPrompts) ?? .truncate)
+        return settings
+    }
+
+    func loadModel() throws -> StableDiffusion {
+        try StableDiffusion.load(model, options: .init(variant: variant, vPrediction: vPrediction))
+    }
+}
+
+/// Runs a diffusion command: loads the model, reports progress, writes the image with its parameters, and turns
+/// every failure into `error: <file or value>: <problem>` and a non-zero exit, leaving no partial output.
+enum DiffusionRun {
+    static func execute(options: DiffusionOptions, inputs: [String],
+                        _ body: (EditPipelines, DiffusionSettings, @escaping EditPipelines.Progress) throws -> (DiffusionResult, [(String, String)])) throws {
+        let outputURL = URL(fileURLWithPath: options.output)
+        do {
+            for input in inputs where SameFile.check(URL(fileURLWithPath: input), outputURL) {
+                throw ImageError(file: options.output, problem: "is an input file; choose a different output path")
+            }
+            let model = try options.loadModel()
+            let settings = options.settings()
+            let pipelines = EditPipelines(model: model)
+            let bar = ProgressBar()
+            let (result, extras) = try body(pipelines, settings) { done, total in bar.update(done, total) }
+            bar.finish()
+            for warning in result.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+            var info = Infotext(settings: settings, scheduler: settings.scheduler ?? model.defaultScheduler ?? .pndm,
+                                width: result.image.width, height: result.image.height, model: model.name)
+            info.extras = extras
+            try OutputPath.prepareParent(of: outputURL)
+            try ImageIO.write(result.image, to: outputURL, options: ImageWriteOptions(bitDepth: 8, text: ["parameters": info.text]))
+        } catch let error as ExitCode {
+            throw error
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}
+
+/// A one-line progress bar with step count and ETA on standard error, shown only on a terminal.
+final class ProgressBar: @unchecked Sendable {
+    private let enabled = isatty(2) == 1
+    private let start = Date()
+
+    func update(_ done: Int, _ total: Int) {
+        guard enabled, total > 0 else { return }
+        let width = 30
+        let filled = width * done / total
+        let elapsed = Date().timeIntervalSince(start)
+        let eta = done > 0 ? elapsed / Double(done) * Double(total - done) : 0
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        FileHandle.standardError.write(Data(String(format: "\r[%@] %d/%d  ETA %dm%02ds", bar, done, total, Int(eta) / 60, Int(eta) % 60).utf8))
+    }
+
+    func finish() {
+        if enabled { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}
