@@ -88,6 +88,9 @@ public struct StableDiffusion: Sendable {
         case "PNDMScheduler": return .pndm
         case "EulerDiscreteScheduler": return .euler
         case "EulerAncestralDiscreteScheduler": return .eulerAncestral
+        case "HeunDiscreteScheduler": return .heun
+        case "LMSDiscreteScheduler": return .lms
+        case "UniPCMultistepScheduler": return .unipc
         case "DPMSolverMultistepScheduler": return (object["use_karras_sigmas"] as? Bool) == true ? .dpmSolver2MKarras : .dpmSolver2M
         default: return nil
         }

@@ -15,30 +15,7 @@ public struct DPMSolverScheduler: Scheduler {
 
     /// A scheduler for `steps` inference steps.
     public init(config: SchedulerConfig, steps: Int, karras: Bool) {
-        let schedule = NoiseSchedule(config)
-        let n = config.trainTimesteps
-        var times: [Double]
-        switch config.timestepSpacing {
-        case .linspace:
-            times = (0...steps).map { (Double(n - 1) * Double($0) / Double(steps)).rounded(.toNearestOrEven) }.reversed().dropLast()
-        case .leading:
-            let ratio = n / (steps + 1)
-            times = (0...steps).reversed().dropLast().map { Double($0 * ratio + config.stepsOffset) }
-        case .trailing:
-            let ratio = Double(n) / Double(steps)
-            times = stride(from: Double(n), to: 0, by: -ratio).map { $0.rounded(.toNearestOrEven) - 1 }
-        }
-        var stepSigmas: [Double]
-        if karras {
-            stepSigmas = karrasSigmas(maximum: Double(schedule.sigmas.last!), minimum: Double(schedule.sigmas.first!), count: steps)
-            times = stepSigmas.map { schedule.timestep(forSigma: $0).rounded(.toNearestOrEven) }
-        } else {
-            stepSigmas = times.map { t in
-                let low = Int(t.rounded(.down)), fraction = t - Double(low)
-                let high = min(low + 1, schedule.sigmas.count - 1)
-                return Double(schedule.sigmas[low]) * (1 - fraction) + Double(schedule.sigmas[high]) * fraction
-            }
-        }
+        let (times, stepSigmas) = multistepSchedule(config, steps: steps, karras: karras)
         inferenceSteps = steps
         timesteps = times.map { Float($0) }
         sigmas = stepSigmas.map { Float($0) } + [0]
@@ -86,4 +63,41 @@ public struct DPMSolverScheduler: Scheduler {
         let (alpha, sigma) = alphaSigma(sigmas[index])
         return original.linearCombination(alpha, sigma, noise)
     }
+}
+
+/// The multistep solvers' schedule (DPM-Solver, UniPC): `steps + 1` spaced points with the last dropped, σ by
+/// interpolation or Karras spacing (then timesteps from σ), as diffusers builds it.
+func multistepSchedule(_ config: SchedulerConfig, steps: Int, karras: Bool) -> ([Double], [Double]) {
+    let schedule = NoiseSchedule(config)
+    let n = config.trainTimesteps
+    var times: [Double]
+    switch config.timestepSpacing {
+    case .linspace:
+        times = (0...steps).map { (Double(n - 1) * Double($0) / Double(steps)).rounded(.toNearestOrEven) }.reversed().dropLast()
+    case .leading:
+        let ratio = n / (steps + 1)
+        times = (0...steps).reversed().dropLast().map { Double($0 * ratio + config.stepsOffset) }
+    case .trailing:
+        let ratio = Double(n) / Double(steps)
+        times = stride(from: Double(n), to: 0, by: -ratio).map { $0.rounded(.toNearestOrEven) - 1 }
+    }
+    var stepSigmas: [Double]
+    if karras {
+        stepSigmas = karrasSigmas(maximum: Double(schedule.sigmas.last!), minimum: Double(schedule.sigmas.first!), count: steps)
+        times = stepSigmas.map { schedule.timestep(forSigma: $0).rounded(.toNearestOrEven) }
+    } else {
+        stepSigmas = times.map { t in
+            let low = Int(t.rounded(.down)), fraction = t - Double(low)
+            let high = min(low + 1, schedule.sigmas.count - 1)
+            return Double(schedule.sigmas[low]) * (1 - fraction) + Double(schedule.sigmas[high]) * fraction
+        }
+    }
+    return (times, stepSigmas)
+}
+
+/// (α_t, σ_t) of a Karras σ: α = 1/√(σ²+1), σ_t = σ·α; and λ = log α − log σ_t.
+func alphaSigmaLambda(_ sigma: Float) -> (alpha: Float, sigma: Float, lambda: Float) {
+    let alpha = 1 / (sigma * sigma + 1).squareRoot()
+    let sigmaT = sigma * alpha
+    return (alpha, sigmaT, log(alpha) - log(sigmaT))
 }

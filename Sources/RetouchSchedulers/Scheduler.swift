@@ -35,6 +35,7 @@ public enum SchedulerKind: String, Sendable, CaseIterable {
     case eulerAncestral = "euler-a"
     case dpmSolver2M = "dpm++2m"
     case dpmSolver2MKarras = "dpm++2m-karras"
+    case heun, lms, unipc
 
     /// A configured scheduler for `steps` inference steps.
     public func make(config: SchedulerConfig, steps: Int) -> any Scheduler {
@@ -45,6 +46,9 @@ public enum SchedulerKind: String, Sendable, CaseIterable {
         case .eulerAncestral: EulerScheduler(config: config, steps: steps, ancestral: true)
         case .dpmSolver2M: DPMSolverScheduler(config: config, steps: steps, karras: false)
         case .dpmSolver2MKarras: DPMSolverScheduler(config: config, steps: steps, karras: true)
+        case .heun: HeunScheduler(config: config, steps: steps)
+        case .lms: LMSScheduler(config: config, steps: steps)
+        case .unipc: UniPCScheduler(config: config, steps: steps)
         }
     }
 }

@@ -31,6 +31,9 @@ public struct Infotext: Sendable {
         case .eulerAncestral: "Euler a"
         case .dpmSolver2M: "DPM++ 2M"
         case .dpmSolver2MKarras: "DPM++ 2M Karras"
+        case .heun: "Heun"
+        case .lms: "LMS"
+        case .unipc: "UniPC"
         }
     }
 
