@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+import RetouchTestSupport
+
+/// `retouch generate`, `img2img` and `inpaint` run as a user would: outputs with their parameters, error text,
+/// exit codes, and no output left behind on failure.
+struct DiffusionCommandTests {
+    static func run(_ arguments: [String], in directory: URL) throws -> (status: Int32, stderr: String) {
+        let process = Process()
+        process.executableURL = ConvertCommandTests.executable
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = Pipe()
+        try process.run()
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+
+    static let inpaintModel = Fixtures.url("models/tiny-inpaint").path
+    static let photo = Fixtures.url("pipelines/inputs/coffee-64.png").path
+    static let mask = Fixtures.url("pipelines/inputs/mask-64.png").path
+
+    @Test("inpaint writes a PNG carrying AUTOMATIC1111-style parameters")
+    func inpaintWritesParameters() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        let result = try Self.run(["inpaint", Self.photo, "--mask", Self.mask, "--model", Self.inpaintModel, "--prompt", "a cat",
+                                   "--steps", "3", "--seed", "5", "--scheduler", "euler-a", "--output", "out/result.png"], in: directory)
+        #expect(result.status == 0, "\(result.stderr)")
+        let data = try Data(contentsOf: directory.appendingPathComponent("out/result.png"))
+        let text = String(decoding: data, as: UTF8.self)
+        #expect(text.contains("parameters"))
+        #expect(text.contains("Steps: 3, Sampler: Euler a, CFG scale: 7.5, Seed: 5, Size: 64x64, Model: tiny-inpaint"))
+    }
+
+    @Test("file problems name the file, exit 1 and leave no output", arguments: [
+        (["inpaint", "missing.png", "--mask", "m.png"], "error: missing.png: cannot open"),
+        (["generate"], "not a Hugging Face id"),
+    ] as [([String], String)])
+    func fileErrors(prefix: [String], message: String) throws {
+        let directory = try Fixtures.temporaryDirectory()
+        let model = prefix == ["generate"] ? "/nonexistent/model" : Self.inpaintModel
+        let result = try Self.run(prefix + ["--model", model, "--prompt", "a", "--output", "out.png"], in: directory)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
+    }
+
+    @Test("bad values are usage errors naming the value", arguments: [
+        (["--scheduler", "karras"], "--scheduler must be one of"),
+        (["--strength", "1.5"], "--strength must be between 0 and 1; got 1.5"),
+        (["--inpaint-area", "centre"], "--inpaint-area must be whole or masked; got 'centre'"),
+        (["--masked-content", "blur"], "--masked-content must be one of original, fill, latent-noise, latent-nothing; got 'blur'"),
+    ] as [([String], String)])
+    func usageErrors(extra: [String], message: String) throws {
+        let directory = try Fixtures.temporaryDirectory()
+        let result = try Self.run(["inpaint", Self.photo, "--mask", Self.mask, "--model", Self.inpaintModel, "--prompt", "a",
+                                   "--output", "out.png"] + extra, in: directory)
+        #expect(result.status == 64)
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+    }
+
+    @Test("refuses to write over an input")
+    func refusesInput() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        let copy = directory.appendingPathComponent("photo.png")
+        try FileManager.default.copyItem(atPath: Self.photo, toPath: copy.path)
+        let before = try Data(contentsOf: copy)
+        let result = try Self.run(["img2img", "photo.png", "--model", Fixtures.url("models/tiny-sd1").path, "--prompt", "a",
+                                   "--steps", "2", "--output", "photo.png"], in: directory)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("is an input file"))
+        #expect(try Data(contentsOf: copy) == before)
+    }
+}
