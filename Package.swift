@@ -16,6 +16,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
     ],
     targets: [
         // MARK: System libraries (module maps and pkg-config only)
@@ -44,7 +45,8 @@ let package = Package(
         .target(name: "RetouchSchedulers", dependencies: ["RetouchTensor"], swiftSettings: releaseFlags),
         .target(name: "Retouch",
                 dependencies: ["RetouchTensor", "RetouchSafetensors", "RetouchImaging", "RetouchTokenizer",
-                               "RetouchModels", "RetouchFill", "RetouchSchedulers"],
+                               "RetouchModels", "RetouchFill", "RetouchSchedulers",
+                               .product(name: "Yams", package: "Yams")],
                 swiftSettings: releaseFlags),
         .executableTarget(name: "RetouchCLI",
                           dependencies: ["Retouch", "RetouchTensor", "RetouchImaging", "RetouchFill",
@@ -61,7 +63,8 @@ let package = Package(
         .testTarget(name: "RetouchFillTests", dependencies: ["RetouchFill", "RetouchImaging", "RetouchTestSupport"]),
         .testTarget(name: "RetouchSchedulersTests", dependencies: ["RetouchSchedulers", "RetouchTestSupport"]),
         .testTarget(name: "RetouchPipelineTests", dependencies: ["Retouch", "RetouchImaging", "RetouchSchedulers", "RetouchTestSupport"]),
-        .testTarget(name: "RetouchCLITests", dependencies: ["RetouchTestSupport"]),
+        .testTarget(name: "RetouchEditTests", dependencies: ["Retouch", "RetouchImaging", "RetouchTestSupport"]),
+        .testTarget(name: "RetouchCLITests", dependencies: ["RetouchImaging", "RetouchTestSupport"]),
     ],
     // Numeric kernels share raw buffers across worker threads by design; the Swift 5 language mode keeps
     // those captures free of Sendable ceremony while the public types stay Sendable.

@@ -1,0 +1,246 @@
+import Foundation
+import RetouchImaging
+
+/// One photo of a batch.
+public struct BatchItem: Sendable, Equatable {
+    /// Unique name (the output is `<name>.png`).
+    public var name: String
+    /// The photo.
+    public var image: URL
+    /// Replaces `{prompt}` in the recipe's prompts, when the manifest gives one.
+    public var prompt: String?
+
+    /// Creates an item.
+    public init(name: String, image: URL, prompt: String? = nil) {
+        self.name = name
+        self.image = image
+        self.prompt = prompt
+    }
+}
+
+/// A slice of a batch: items whose position (sorted by name) is `index` modulo `count`.
+public struct Shard: Sendable, Equatable, CustomStringConvertible {
+    public var index: Int, count: Int
+
+    /// `I/N`, or from the environment: Slurm arrays (`SLURM_ARRAY_TASK_ID`, `SLURM_ARRAY_TASK_COUNT`) or Kubernetes
+    /// indexed jobs (`JOB_COMPLETION_INDEX`, with the count in `RETOUCH_SHARD_COUNT`); nil when none applies.
+    public static func resolve(_ text: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Shard? {
+        if let text {
+            let parts = text.split(separator: "/").compactMap { Int($0) }
+            guard parts.count == 2, parts[1] > 0, (0..<parts[1]).contains(parts[0]) else {
+                throw EditError(description: "--shard must be I/N with 0 ≤ I < N; got '\(text)'")
+            }
+            return Shard(index: parts[0], count: parts[1])
+        }
+        if let id = environment["SLURM_ARRAY_TASK_ID"].flatMap(Int.init), let count = environment["SLURM_ARRAY_TASK_COUNT"].flatMap(Int.init) {
+            let minimum = environment["SLURM_ARRAY_TASK_MIN"].flatMap(Int.init) ?? 0
+            return Shard(index: id - minimum, count: count)
+        }
+        if let id = environment["JOB_COMPLETION_INDEX"].flatMap(Int.init), let count = environment["RETOUCH_SHARD_COUNT"].flatMap(Int.init) {
+            return Shard(index: id, count: count)
+        }
+        return nil
+    }
+
+    public var description: String { "\(index)/\(count)" }
+}
+
+/// Runs a recipe over many photos so that a stopped, killed or split run never loses or corrupts an output:
+/// each output is written to a temporary name and renamed; a journal (`.retouch-journal.jsonl` in the output
+/// folder) records finished items so a rerun skips them; one item's failure is recorded and the batch goes on
+/// (unless fail-fast); seeds derive from the item's name, so resumed and sharded runs give the same images.
+public struct BatchRunner: Sendable {
+    public var edit: Edit
+    public var engine: EditEngine
+    public var outputDirectory: URL
+    public var resume = true
+    public var failFast = false
+    public var shard: Shard?
+
+    /// Creates a runner.
+    public init(edit: Edit, engine: EditEngine, outputDirectory: URL) {
+        self.edit = edit
+        self.engine = engine
+        self.outputDirectory = outputDirectory
+    }
+
+    /// Per-item outcome.
+    public struct Outcome: Codable, Sendable {
+        public var name: String
+        public var status: String   // done, failed, skipped
+        public var error: String?
+    }
+
+    /// Items from a folder of photos (sorted by file name).
+    public static func items(inFolder folder: URL) throws -> [BatchItem] {
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        return names.filter { ["png", "jpg", "jpeg", "tif", "tiff"].contains(($0 as NSString).pathExtension.lowercased()) }
+            .map { BatchItem(name: ($0 as NSString).deletingPathExtension, image: folder.appendingPathComponent($0)) }
+    }
+
+    /// Items from a manifest: CSV with a header (`image`, optional `name`, `prompt`) or JSON lines with those keys.
+    /// Relative image paths resolve against the manifest's folder.
+    public static func items(inManifest url: URL) throws -> [BatchItem] {
+        let text = try String(contentsOf: url, encoding: .utf8)
+        let base = url.deletingLastPathComponent()
+        var rows: [[String: String]] = []
+        if url.pathExtension.lowercased() == "jsonl" {
+            for (number, line) in text.split(separator: "\n").enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+                guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                    throw EditError(description: "\(url.relativePath): line \(number + 1) is not a JSON object")
+                }
+                rows.append(object.compactMapValues { $0 as? String })
+            }
+        } else {
+            let lines = text.split(separator: "\n").map { CSV.fields(String($0)) }
+            guard let header = lines.first else { return [] }
+            for (number, fields) in lines.dropFirst().enumerated() where fields != [""] {
+                guard fields.count == header.count else {
+                    throw EditError(description: "\(url.relativePath): line \(number + 2) has \(fields.count) fields, the header \(header.count)")
+                }
+                rows.append(Dictionary(uniqueKeysWithValues: zip(header, fields)))
+            }
+        }
+        return try rows.enumerated().map { number, row in
+            guard let image = row["image"], !image.isEmpty else {
+                throw EditError(description: "\(url.relativePath): item \(number + 1) has no 'image'")
+            }
+            let imageURL = image.hasPrefix("/") ? URL(fileURLWithPath: image) : base.appendingPathComponent(image)
+            return BatchItem(name: row["name"] ?? imageURL.deletingPathExtension().lastPathComponent, image: imageURL, prompt: row["prompt"])
+        }.sorted { $0.name < $1.name }
+    }
+
+    var journalURL: URL { outputDirectory.appendingPathComponent(".retouch-journal.jsonl") }
+
+    /// Names the journal records as finished (and whose outputs exist).
+    func finishedNames() -> Set<String> {
+        guard resume, let text = try? String(contentsOf: journalURL, encoding: .utf8) else { return [] }
+        var finished: Set<String> = []
+        for line in text.split(separator: "\n") {
+            guard let outcome = try? JSONDecoder().decode(Outcome.self, from: Data(line.utf8)) else { continue }   // a torn last line
+            if outcome.status == "done" { finished.insert(outcome.name) } else { finished.remove(outcome.name) }
+        }
+        return finished.filter { FileManager.default.fileExists(atPath: output(for: $0).path) }
+    }
+
+    func output(for name: String) -> URL { outputDirectory.appendingPathComponent("\(name).png") }
+
+    /// The seed for an item: the engine's seed mixed with a hash of the item's name (FNV-1a).
+    public static func seed(for name: String, base: UInt64) -> UInt64 {
+        base ^ name.utf8.reduce(UInt64(14_695_981_039_346_656_037)) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 }
+    }
+
+    /// Runs every item of this shard; `progress(done, total)` after each. Returns the outcomes (also written to
+    /// `summary.json`).
+    public func run(_ allItems: [BatchItem], progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> [Outcome] {
+        try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
+        let names = Set(allItems.map(\.name))
+        guard names.count == allItems.count else { throw EditError(description: "two batch items share a name") }
+        let sorted = allItems.sorted { $0.name < $1.name }
+        let items = shard.map { shard in sorted.enumerated().filter { $0.offset % shard.count == shard.index }.map(\.element) } ?? sorted
+        let finished = finishedNames()
+        if !resume { try? FileManager.default.removeItem(at: journalURL) }
+        var outcomes: [Outcome] = []
+        for (position, item) in items.enumerated() {
+            try Task.checkCancellation()
+            if finished.contains(item.name) {
+                outcomes.append(Outcome(name: item.name, status: "skipped", error: nil))
+                progress?(position + 1, items.count)
+                continue
+            }
+            var outcome = Outcome(name: item.name, status: "done", error: nil)
+            do {
+                let image = try ImageIO.read(item.image)
+                var itemEngine = engine
+                itemEngine.seed = Self.seed(for: item.name, base: engine.seed)
+                var itemEdit = edit
+                if let prompt = item.prompt { itemEdit = itemEdit.substitutingPrompt(prompt) }
+                let result = try await itemEdit.run(on: EditState(image: image, name: item.name), with: itemEngine)
+                try ImageIO.write(result.image, to: output(for: item.name),
+                                  options: ImageWriteOptions(bitDepth: 8, text: ["parameters": result.parameters.joined(separator: "\n")]))
+            } catch let error as CancellationError {
+                throw error
+            } catch {
+                outcome = Outcome(name: item.name, status: "failed", error: "\(error)")
+            }
+            try appendToJournal(outcome)
+            outcomes.append(outcome)
+            progress?(position + 1, items.count)
+            if failFast, outcome.status == "failed" { break }
+        }
+        try writeSummary(outcomes)
+        return outcomes
+    }
+
+    private func appendToJournal(_ outcome: Outcome) throws {
+        var line = try JSONEncoder().encode(outcome)
+        line.append(UInt8(ascii: "\n"))
+        if !FileManager.default.fileExists(atPath: journalURL.path) {
+            FileManager.default.createFile(atPath: journalURL.path, contents: nil)
+        }
+        let handle = try FileHandle(forWritingTo: journalURL)
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: line)
+        try handle.synchronize()
+    }
+
+    private func writeSummary(_ outcomes: [Outcome]) throws {
+        struct Summary: Codable {
+            let shard: String?
+            let total: Int, done: Int, skipped: Int, failed: Int
+            let items: [Outcome]
+        }
+        let summary = Summary(shard: shard?.description, total: outcomes.count,
+                              done: outcomes.filter { $0.status == "done" }.count,
+                              skipped: outcomes.filter { $0.status == "skipped" }.count,
+                              failed: outcomes.filter { $0.status == "failed" }.count, items: outcomes)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let name = shard.map { "summary-\($0.index)-of-\($0.count).json" } ?? "summary.json"
+        try encoder.encode(summary).write(to: outputDirectory.appendingPathComponent(name), options: .atomic)
+    }
+}
+
+extension Edit {
+    /// The edit with `{prompt}` in every prompt replaced by `prompt`.
+    func substitutingPrompt(_ prompt: String) -> Edit {
+        Edit(steps: steps.map { step in
+            switch step {
+            case .inpaint(var settings):
+                settings.prompt = settings.prompt.replacingOccurrences(of: "{prompt}", with: prompt)
+                return .inpaint(settings)
+            case .img2img(var settings):
+                settings.prompt = settings.prompt.replacingOccurrences(of: "{prompt}", with: prompt)
+                return .img2img(settings)
+            default:
+                return step
+            }
+        })
+    }
+}
+
+/// Minimal CSV field splitting: commas, with double-quoted fields (`""` for a quote).
+enum CSV {
+    static func fields(_ line: String) -> [String] {
+        var fields: [String] = []
+        var current = ""
+        var quoted = false
+        var characters = Array(line.trimmingCharacters(in: CharacterSet(charactersIn: "\r")))
+        var index = 0
+        while index < characters.count {
+            let character = characters[index]
+            if quoted {
+                if character == "\"" {
+                    if index + 1 < characters.count, characters[index + 1] == "\"" { current.append("\""); index += 1 } else { quoted = false }
+                } else { current.append(character) }
+            } else if character == "\"" { quoted = true }
+            else if character == "," { fields.append(current); current = "" }
+            else { current.append(character) }
+            index += 1
+        }
+        fields.append(current)
+        characters.removeAll()
+        return fields
+    }
+}
