@@ -83,3 +83,18 @@ struct PhotoInpaintTests {
         #expect(changedOutside == 0)
     }
 }
+
+/// Cancelling the task stops a run between denoising steps.
+struct CancellationTests {
+    @Test("a cancelled task stops between denoising steps")
+    func cancels() async throws {
+        let model = try #require(PhotoInpaintTests.model)
+        var settings = PhotoInpaintTests.settings
+        settings.steps = 50
+        let task = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try EditPipelines(model: model).generate(settings, width: 64, height: 64)
+        }
+        await #expect(throws: CancellationError.self) { try await task.value }
+    }
+}

@@ -75,7 +75,7 @@ public struct EditPipelines: Sendable {
         let latents = random.normalTensor([1, model.vae.config.latentChannels, height / factor, width / factor]) * scheduler.initNoiseSigma
         let final = try DenoiseLoop(unet: model.unet).run(latents: latents, scheduler: &scheduler, startIndex: 0,
                                                           context: conditioning.embeddings, guidance: settings.guidance,
-                                                          inpainting: nil, random: &random, progress: progress, isCancelled: { false })
+                                                          inpainting: nil, random: &random, progress: progress, isCancelled: { Task.isCancelled })
         return DiffusionResult(image: decode(final), warnings: conditioning.warnings)
     }
 
@@ -92,7 +92,7 @@ public struct EditPipelines: Sendable {
         let latents = scheduler.addNoise(imageLatents, noise: noise, stepIndex: start)
         let final = try DenoiseLoop(unet: model.unet).run(latents: latents, scheduler: &scheduler, startIndex: start,
                                                           context: conditioning.embeddings, guidance: settings.guidance,
-                                                          inpainting: nil, random: &random, progress: progress, isCancelled: { false })
+                                                          inpainting: nil, random: &random, progress: progress, isCancelled: { Task.isCancelled })
         return DiffusionResult(image: decode(final), warnings: conditioning.warnings)
     }
 
@@ -136,7 +136,7 @@ public struct EditPipelines: Sendable {
             : .reimpose(mask: latentMask.broadcastChannels(to: model.vae.config.latentChannels), imageLatents: imageLatents!, noise: noise)
         let final = try DenoiseLoop(unet: model.unet).run(latents: latents, scheduler: &scheduler, startIndex: start,
                                                           context: conditioning.embeddings, guidance: settings.guidance,
-                                                          inpainting: inpainting, random: &random, progress: progress, isCancelled: { false })
+                                                          inpainting: inpainting, random: &random, progress: progress, isCancelled: { Task.isCancelled })
         return DiffusionResult(image: decode(final), warnings: conditioning.warnings)
     }
 
