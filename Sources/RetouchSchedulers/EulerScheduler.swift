@@ -14,18 +14,11 @@ public struct EulerScheduler: Scheduler {
 
     /// A scheduler for `steps` inference steps.
     public init(config: SchedulerConfig, steps: Int, ancestral: Bool) {
-        let schedule = NoiseSchedule(config)
-        let times = spacedTimesteps(config, steps: steps)
+        let base = SigmaSchedule(config: config, steps: steps)
         inferenceSteps = steps
-        timesteps = times.map { Float($0) }
-        sigmas = times.map { t in
-            // np.interp over integer positions: linear between neighbouring training sigmas.
-            let low = Int(t.rounded(.down)), fraction = t - Double(low)
-            let high = min(low + 1, schedule.sigmas.count - 1)
-            return Float(Double(schedule.sigmas[low]) * (1 - fraction) + Double(schedule.sigmas[high]) * fraction)
-        } + [0]
-        let largest = sigmas.max() ?? 1
-        initNoiseSigma = [.linspace, .trailing].contains(config.timestepSpacing) ? largest : (largest * largest + 1).squareRoot()
+        timesteps = base.timesteps.map { Float($0) }
+        sigmas = base.sigmas
+        initNoiseSigma = base.initNoiseSigma
         prediction = config.predictionType
         self.ancestral = ancestral
     }
@@ -36,13 +29,7 @@ public struct EulerScheduler: Scheduler {
 
     public mutating func step<R: RandomSource>(_ modelOutput: Tensor, stepIndex index: Int, sample: Tensor, random: inout R) -> Tensor {
         let sigma = sigmas[index], next = sigmas[index + 1]
-        let original: Tensor
-        switch prediction {
-        case .epsilon: original = sample.linearCombination(1, -sigma, modelOutput)
-        case .vPrediction:
-            original = modelOutput.linearCombination(-sigma / (sigma * sigma + 1).squareRoot(), 1 / (sigma * sigma + 1), sample)
-        case .sample: original = modelOutput
-        }
+        let original = SigmaSchedule.original(modelOutput, sample: sample, sigma: sigma, prediction: prediction)
         let derivative = (sample - original) * (1 / sigma)
         guard ancestral else { return sample.linearCombination(1, next - sigma, derivative) }
         let up = (next * next * (sigma * sigma - next * next) / (sigma * sigma)).squareRoot()

@@ -13,9 +13,14 @@ struct ConvertCommandTests {
 
     /// Runs `retouch convert ARGS` in `directory`; returns the exit status and standard error.
     static func convert(_ arguments: [String], in directory: URL) throws -> (status: Int32, stderr: String) {
+        try retouch(["convert"] + arguments, in: directory)
+    }
+
+    /// Runs `retouch ARGS` in `directory`; returns the exit status and standard error.
+    static func retouch(_ arguments: [String], in directory: URL) throws -> (status: Int32, stderr: String) {
         let process = Process()
         process.executableURL = executable
-        process.arguments = ["convert"] + arguments
+        process.arguments = arguments
         process.currentDirectoryURL = directory
         let errors = Pipe()
         process.standardError = errors

@@ -6,17 +6,7 @@ import RetouchTestSupport
 /// exit codes, and no output left behind on failure.
 struct DiffusionCommandTests {
     static func run(_ arguments: [String], in directory: URL) throws -> (status: Int32, stderr: String) {
-        let process = Process()
-        process.executableURL = ConvertCommandTests.executable
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = Pipe()
-        try process.run()
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
+        try ConvertCommandTests.retouch(arguments, in: directory)
     }
 
     static let inpaintModel = Fixtures.url("models/tiny-inpaint").path

@@ -1,0 +1,74 @@
+"""PyTorch + diffusers on the shapes `retouch bench models` measures, printing the same `name: value unit` lines,
+so the two can run side by side on one machine (speed does not depend on the weights' values: random weights,
+SD 1.5 architectures built from their configs, nothing downloaded).
+
+    pip install torch diffusers transformers
+    python3 benchmarks/bench_pytorch.py [--runs 3] [--only unet-step-512]
+"""
+import argparse
+import resource
+import statistics
+import time
+
+import torch
+from diffusers import AutoencoderKL, UNet2DConditionModel
+from transformers import CLIPTextConfig, CLIPTextModel
+
+SD15_UNET = dict(sample_size=64, in_channels=4, out_channels=4, layers_per_block=2,
+                 block_out_channels=(320, 640, 1280, 1280),
+                 down_block_types=("CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"),
+                 up_block_types=("UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"),
+                 cross_attention_dim=768, attention_head_dim=8)
+SD15_VAE = dict(in_channels=3, out_channels=3, latent_channels=4, layers_per_block=2,
+                block_out_channels=(128, 256, 512, 512),
+                down_block_types=("DownEncoderBlock2D",) * 4, up_block_types=("UpDecoderBlock2D",) * 4)
+SD15_CLIP = CLIPTextConfig(vocab_size=49408, hidden_size=768, intermediate_size=3072, num_hidden_layers=12,
+                           num_attention_heads=12, max_position_embeddings=77, hidden_act="quick_gelu")
+FIGURES = ["text-encode", "unet-step-256", "unet-step-512", "vae-encode-512", "vae-decode-512"]
+
+
+def median_seconds(runs, body):
+    body()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        body()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--only", action="append", default=[])
+    args = parser.parse_args()
+    wanted = lambda name: not args.only or name in args.only
+    torch.manual_seed(0)
+    with torch.inference_mode():
+        if wanted("text-encode"):
+            model = CLIPTextModel(SD15_CLIP).eval()
+            ids = torch.full((2, 77), 320, dtype=torch.long)
+            print(f"text-encode: {median_seconds(args.runs, lambda: model(ids)):.4f} s", flush=True)
+            del model
+        if wanted("unet-step-256") or wanted("unet-step-512"):
+            unet = UNet2DConditionModel(**SD15_UNET).eval()
+            context = torch.full((2, 77, 768), 0.1)
+            for size in (256, 512):
+                if wanted(f"unet-step-{size}"):
+                    latent = torch.full((2, 4, size // 8, size // 8), 0.5)
+                    seconds = median_seconds(args.runs, lambda: unet(latent, 981, encoder_hidden_states=context))
+                    print(f"unet-step-{size}: {seconds:.2f} s", flush=True)
+            del unet
+        if wanted("vae-encode-512") or wanted("vae-decode-512"):
+            vae = AutoencoderKL(**SD15_VAE).eval()
+            if wanted("vae-encode-512"):
+                image = torch.full((1, 3, 512, 512), 0.2)
+                print(f"vae-encode-512: {median_seconds(args.runs, lambda: vae.encode(image)):.2f} s", flush=True)
+            if wanted("vae-decode-512"):
+                latent = torch.full((1, 4, 64, 64), 0.2)
+                print(f"vae-decode-512: {median_seconds(args.runs, lambda: vae.decode(latent)):.2f} s", flush=True)
+    print(f"peak-rss: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f} MB")
+    print(f"torch: {torch.__version__} threads {torch.get_num_threads()}")
+
+
+main()
