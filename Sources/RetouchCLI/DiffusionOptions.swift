@@ -43,11 +43,21 @@ struct DiffusionOptions: ParsableArguments {
     @Option(help: "Where to write the result (.png keeps the generation parameters).")
     var output: String
 
+    @Option(help: "VAE tiling: auto (tile images over 768 px on a side), on, or off.")
+    var vaeTiling = "auto"
+
+    @Option(help: "VAE tile side in pixels (a multiple of 8; tiles overlap by a quarter).")
+    var vaeTile = 512
+
     func validate() throws {
         guard steps > 0 else { throw ValidationError("--steps must be positive; got \(steps)") }
         if let scheduler, SchedulerKind(rawValue: scheduler) == nil {
             throw ValidationError("--scheduler must be one of \(SchedulerKind.allCases.map(\.rawValue).joined(separator: ", ")); got '\(scheduler)'")
         }
+        guard VAETiling.Mode(rawValue: vaeTiling) != nil else {
+            throw ValidationError("--vae-tiling must be auto, on or off; got '\(vaeTiling)'")
+        }
+        guard vaeTile >= 64, vaeTile % 8 == 0 else { throw ValidationError("--vae-tile must be a multiple of 8 of at least 64; got \(vaeTile)") }
         guard LongPromptMode(rawValue: longPrompts) != nil else {
             throw ValidationError("--long-prompts must be truncate or chunk; got '\(longPrompts)'")
         }
@@ -63,6 +73,15 @@ struct DiffusionOptions: ParsableArguments {
         settings.seed = seed ?? UInt64.random(in: 0..<(1 << 32))
         settings.tokenizeOptions = TokenizeOptions(weighting: weighting, longPrompts: LongPromptMode(rawValue: longPrompts) ?? .truncate)
         return settings
+    }
+
+    /// The VAE tiling the flags ask for.
+    func tiling() -> VAETiling {
+        var tiling = VAETiling()
+        tiling.mode = VAETiling.Mode(rawValue: vaeTiling) ?? .auto
+        tiling.tileSize = vaeTile
+        tiling.overlap = vaeTile / 4 - (vaeTile / 4) % 8
+        return tiling
     }
 
     func loadModel() throws -> StableDiffusion {
@@ -82,7 +101,7 @@ enum DiffusionRun {
             }
             let model = try options.loadModel()
             let settings = options.settings()
-            let pipelines = EditPipelines(model: model)
+            let pipelines = EditPipelines(model: model, vaeTiling: options.tiling())
             let bar = ProgressBar()
             let (result, extras) = try body(pipelines, settings) { done, total in bar.update(done, total) }
             bar.finish()

@@ -1,9 +1,37 @@
 import CKernels
 
+/// Mean and (population) variance of each group of a group norm, for one image.
+public struct GroupStatistics: Sendable, Equatable {
+    /// Per group.
+    public var mean: [Double], variance: [Double]
+
+    /// Statistics per group.
+    public init(mean: [Double], variance: [Double]) {
+        self.mean = mean
+        self.variance = variance
+    }
+}
+
 extension Tensor {
+    /// The per-group mean and variance of image 0 of `[N, C, ...]`.
+    public func groupStatistics(groups: Int) -> GroupStatistics {
+        let channels = shape[1]
+        let plane = count / (shape[0] * channels)
+        let perGroup = channels / groups
+        var means = [Double](repeating: 0, count: groups), variances = [Double](repeating: 0, count: groups)
+        withUnsafeBufferPointer { x in
+            for g in 0..<groups {
+                rt_mean_variance(x.baseAddress! + g * perGroup * plane, perGroup * plane, &means[g], &variances[g])
+            }
+        }
+        return GroupStatistics(mean: means, variance: variances)
+    }
+
     /// PyTorch's `group_norm` over `[N, C, ...]` with per-channel `weight`/`bias`, optionally followed by SiLU
-    /// in the same pass (the ResNet blocks' `norm → silu`).
-    public func groupNorm(groups: Int, weight: Tensor, bias: Tensor, epsilon: Float, silu: Bool = false) -> Tensor {
+    /// in the same pass (the ResNet blocks' `norm → silu`). Given `statistics`, every image is normalised with
+    /// them instead of its own (tiled VAE passes share one image's statistics this way).
+    public func groupNorm(groups: Int, weight: Tensor, bias: Tensor, epsilon: Float, silu: Bool = false,
+                          statistics: GroupStatistics? = nil) -> Tensor {
         precondition(rank >= 2 && shape[1] % groups == 0, "group norm: \(shape[1]) channels not divisible into \(groups) groups")
         let (batch, channels) = (shape[0], shape[1])
         let plane = count / (batch * channels)
@@ -18,7 +46,11 @@ extension Tensor {
                             let (n, g) = (task / groups, task % groups)
                             let base = (n * channels + g * perGroup) * plane
                             var mean = 0.0, variance = 0.0
-                            rt_mean_variance(x.baseAddress! + base, perGroup * plane, &mean, &variance)
+                            if let statistics {
+                                (mean, variance) = (statistics.mean[g], statistics.variance[g])
+                            } else {
+                                rt_mean_variance(x.baseAddress! + base, perGroup * plane, &mean, &variance)
+                            }
                             let inverseStd = 1 / (variance + Double(epsilon)).squareRoot()
                             for local in 0..<perGroup {
                                 let c = g * perGroup + local

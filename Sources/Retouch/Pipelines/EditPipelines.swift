@@ -49,9 +49,14 @@ public struct DiffusionResult: Sendable {
 public struct EditPipelines: Sendable {
     /// The loaded model.
     public let model: StableDiffusion
+    /// When the VAE encodes and decodes in tiles (by default, above 768 px).
+    public var vaeTiling = VAETiling()
 
     /// Creates pipelines over a model.
-    public init(model: StableDiffusion) { self.model = model }
+    public init(model: StableDiffusion, vaeTiling: VAETiling = VAETiling()) {
+        self.model = model
+        self.vaeTiling = vaeTiling
+    }
 
     /// Progress callback: (steps done, steps in all).
     public typealias Progress = @Sendable (Int, Int) -> Void
@@ -65,18 +70,31 @@ public struct EditPipelines: Sendable {
 
     /// Text to image at `width`×`height` (multiples of the VAE factor).
     public func generate(_ settings: DiffusionSettings, width: Int, height: Int, progress: Progress? = nil) throws -> DiffusionResult {
+        let shape = try latentShape(width: width, height: height)
+        let conditioning = model.encode(prompt: settings.prompt, negativePrompt: settings.negativePrompt, options: settings.tokenizeOptions)
+        var random = TorchRandomSource(seed: settings.seed)
+        let noise = random.normalTensor(shape)
+        return try generate(settings, noise: noise, embeddings: conditioning.embeddings, random: &random,
+                            warnings: conditioning.warnings, progress: progress)
+    }
+
+    /// Text to image from given initial noise (unit variance) and prompt embeddings; per-step noise comes from `random`.
+    func generate<R: RandomSource>(_ settings: DiffusionSettings, noise: Tensor, embeddings: Tensor, random: inout R,
+                                   warnings: [String], progress: Progress?) throws -> DiffusionResult {
+        var scheduler = try scheduler(settings)
+        let final = try DenoiseLoop(unet: model.unet).run(latents: noise * scheduler.initNoiseSigma, scheduler: &scheduler, startIndex: 0,
+                                                          context: embeddings, guidance: settings.guidance,
+                                                          inpainting: nil, random: &random, progress: progress, isCancelled: { Task.isCancelled })
+        return DiffusionResult(image: decode(final), warnings: warnings)
+    }
+
+    /// The latent shape of a `width`×`height` image, or an error when the size is not a positive multiple of the VAE factor.
+    func latentShape(width: Int, height: Int) throws -> [Int] {
         let factor = model.vaeScaleFactor
         guard width % factor == 0, height % factor == 0, width > 0, height > 0 else {
             throw PipelineError("width and height must be positive multiples of \(factor); got \(width)x\(height)")
         }
-        var scheduler = try scheduler(settings)
-        let conditioning = model.encode(prompt: settings.prompt, negativePrompt: settings.negativePrompt, options: settings.tokenizeOptions)
-        var random = TorchRandomSource(seed: settings.seed)
-        let latents = random.normalTensor([1, model.vae.config.latentChannels, height / factor, width / factor]) * scheduler.initNoiseSigma
-        let final = try DenoiseLoop(unet: model.unet).run(latents: latents, scheduler: &scheduler, startIndex: 0,
-                                                          context: conditioning.embeddings, guidance: settings.guidance,
-                                                          inpainting: nil, random: &random, progress: progress, isCancelled: { Task.isCancelled })
-        return DiffusionResult(image: decode(final), warnings: conditioning.warnings)
+        return [1, model.vae.config.latentChannels, height / factor, width / factor]
     }
 
     /// Image to image: the photo's latent noised to `strength` (0…1) and denoised toward the prompt.
@@ -142,7 +160,7 @@ public struct EditPipelines: Sendable {
 
     /// VAE posterior sample of an image tensor, scaled into latent space (draws from `random`).
     func encode<R: RandomSource>(_ pixels: Tensor, random: inout R) -> Tensor {
-        let distribution = model.vae.encode(pixels)
+        let distribution = model.vae.encode(pixels, tiling: vaeTiling)
         var latents = distribution.sample(noise: random.normalTensor(distribution.mean.shape))
         if let shift = model.vae.config.shiftFactor { latents = latents + (-shift) }
         return latents * model.vae.config.scalingFactor
@@ -152,7 +170,7 @@ public struct EditPipelines: Sendable {
     func decode(_ latents: Tensor) -> Image {
         var unscaled = latents * (1 / model.vae.config.scalingFactor)
         if let shift = model.vae.config.shiftFactor { unscaled = unscaled + shift }
-        return ImageTensorConversion.image(from: model.vae.decode(unscaled))
+        return ImageTensorConversion.image(from: model.vae.decode(unscaled, tiling: vaeTiling))
     }
 }
 

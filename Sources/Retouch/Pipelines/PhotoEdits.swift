@@ -38,6 +38,9 @@ public struct InpaintOptions: Sendable {
     public var maskedContent: MaskedContent = .original
     /// The working size for `.masked` (nil: the model's native size).
     public var workingSize: (width: Int, height: Int)?
+    /// Match the repainted area's colour statistics to the original pixels around it (AUTOMATIC1111's colour
+    /// correction), against drift from the VAE round trip.
+    public var colorCorrection = false
 
     /// Defaults as AUTOMATIC1111.
     public init() {}
@@ -91,6 +94,12 @@ extension EditPipelines {
         var painted = result.image
         if painted.width != region.width || painted.height != region.height {
             painted = painted.resized(width: region.width, height: region.height, filter: .lanczos)
+        }
+        if options.colorCorrection {
+            let repainted = sourceMask.binarized()
+            let surroundings = Mask(width: repainted.width, height: repainted.height,
+                                    values: zip(repainted.grown(by: max(8, options.padding)).values, repainted.values).map { $0 - $1 })
+            painted = painted.colorCorrected(region: repainted, toMatch: photo.cropped(to: region), referenceRegion: surroundings)
         }
         // Paste into a full-size canvas, then composite through the feathered mask.
         var canvas = photo.converted(toChannels: 3)

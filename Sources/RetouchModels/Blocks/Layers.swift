@@ -57,7 +57,11 @@ public struct GroupNormLayer: Sendable {
 
     /// Normalises `[N, C, ...]`, then applies SiLU when `silu`.
     public func callAsFunction(_ x: Tensor, silu: Bool = false) -> Tensor {
-        x.groupNorm(groups: groups, weight: weight, bias: bias, epsilon: epsilon, silu: silu)
+        guard let shared = SharedGroupNormStatistics.current else {
+            return x.groupNorm(groups: groups, weight: weight, bias: bias, epsilon: epsilon, silu: silu)
+        }
+        return x.groupNorm(groups: groups, weight: weight, bias: bias, epsilon: epsilon, silu: silu,
+                           statistics: shared.statistics(for: x, groups: groups))
     }
 }
 

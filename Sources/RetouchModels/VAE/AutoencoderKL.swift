@@ -8,6 +8,12 @@ public struct LatentDistribution: Sendable {
     /// Log-variance clamped to `[-30, 20]`, as diffusers does.
     public let logVariance: Tensor
 
+    /// A distribution from its moments.
+    public init(mean: Tensor, logVariance: Tensor) {
+        self.mean = mean
+        self.logVariance = logVariance
+    }
+
     /// `exp(0.5 · logVariance)`.
     public var standardDeviation: Tensor { logVariance.map { Foundation.exp(0.5 * $0) } }
 

@@ -1,0 +1,121 @@
+import ArgumentParser
+import Foundation
+import Retouch
+import RetouchImaging
+
+/// `retouch variations`: N seeds of img2img, each written as it finishes, then a contact sheet.
+struct VariationsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "variations",
+        abstract: "Make N img2img variations of a photo (seeds S, S+1, …) and a contact sheet.",
+        discussion: "--output is a folder: it receives <photo>-<seed>.png for each variation and contact-sheet.png.")
+
+    @Argument(help: "The photo.") var image: String
+    @OptionGroup var options: DiffusionOptions
+    @Option(help: "How many variations.") var count = 4
+    @Option(help: "How much to change, 0 to 1.") var strength = 0.6
+    @Flag(help: "Match each variation's colours to the photo's.") var colorCorrection = false
+
+    func validate() throws {
+        guard count >= 1 else { throw ValidationError("--count must be at least 1; got \(count)") }
+        guard (0...1).contains(strength) else { throw ValidationError("--strength must be between 0 and 1; got \(strength)") }
+    }
+
+    func run() throws {
+        let stem = URL(fileURLWithPath: image).deletingPathExtension().lastPathComponent
+        try SeriesRun.execute(options: options, inputs: [image]) { pipelines, settings, progress, write in
+            let photo = try ImageIO.read(URL(fileURLWithPath: image))
+            let results = try pipelines.variations(photo: photo, settings: settings, strength: strength, count: count,
+                                                   colorCorrection: colorCorrection, progress: progress) { index, result in
+                var seeded = settings
+                seeded.seed = settings.seed &+ UInt64(index)
+                try write("\(stem)-\(seeded.seed).png", result, seeded, [("Denoising strength", "\(strength)")])
+            }
+            return results.map(\.image)
+        }
+    }
+}
+
+/// `retouch walk`: the latent-space walk between two seeds (and optionally two prompts).
+struct WalkCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "walk",
+        abstract: "Walk through latent space: frames between two seeds (slerp) and two prompts (lerp), and a contact sheet.",
+        discussion: "--output is a folder: it receives frame-001.png … and contact-sheet.png.")
+
+    @OptionGroup var options: DiffusionOptions
+    @Option(help: "The prompt to end at (default: the same prompt).") var toPrompt: String?
+    @Option(help: "The seed to end at.") var toSeed: UInt64
+    @Option(help: "Number of frames, both ends included.") var frames = 8
+    @Option(help: "Width in pixels (a multiple of 8; default: the model's native size).") var width: Int?
+    @Option(help: "Height in pixels (a multiple of 8; default: the model's native size).") var height: Int?
+
+    func validate() throws {
+        guard options.seed != nil else { throw ValidationError("walk needs --seed (where to start) as well as --to-seed") }
+        guard frames >= 2 else { throw ValidationError("--frames must be at least 2; got \(frames)") }
+    }
+
+    func run() throws {
+        try SeriesRun.execute(options: options, inputs: []) { pipelines, settings, progress, write in
+            let side = pipelines.model.unet.config.sampleSize * pipelines.model.vaeScaleFactor
+            let digits = max(3, String(frames).count)
+            let results = try pipelines.walk(settings, toPrompt: toPrompt, toSeed: toSeed, frames: frames,
+                                             width: width ?? side, height: height ?? side, progress: progress) { frame, result in
+                let number = String(repeating: "0", count: max(0, digits - String(frame + 1).count)) + String(frame + 1)
+                let t = Double(frame) / Double(frames - 1)
+                try write("frame-\(number).png", result, settings,
+                          [("Walk", "frame \(frame + 1) of \(frames), t \(String(format: "%.4f", t))"), ("To seed", "\(toSeed)")]
+                            + (toPrompt.map { [("To prompt", $0)] } ?? []))
+            }
+            return results.map(\.image)
+        }
+    }
+}
+
+/// Runs a command that writes a series of images into the `--output` folder: each file atomically as soon as it
+/// is done (so an interrupted run keeps its finished images), then `contact-sheet.png`.
+enum SeriesRun {
+    typealias Writer = (String, DiffusionResult, DiffusionSettings, [(String, String)]) throws -> Void
+
+    static func execute(options: DiffusionOptions, inputs: [String],
+                        _ body: (EditPipelines, DiffusionSettings, @escaping EditPipelines.Progress, @escaping Writer) throws -> [Image]) throws {
+        let folder = URL(fileURLWithPath: options.output)
+        do {
+            for input in inputs where SameFile.check(URL(fileURLWithPath: input), folder) {
+                throw ImageError(file: options.output, problem: "is an input file; --output must be a folder")
+            }
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder), !isFolder.boolValue {
+                throw ImageError(file: options.output, problem: "exists and is not a folder; --output must be a folder")
+            }
+            let model = try options.loadModel()
+            let settings = options.settings()
+            let pipelines = EditPipelines(model: model, vaeTiling: options.tiling())
+            let bar = ProgressBar()
+            var warned = Set<String>()
+            let images = try body(pipelines, settings, { done, total in bar.update(done, total) }) { name, result, used, extras in
+                for warning in result.warnings where !warned.contains(warning) {
+                    warned.insert(warning)
+                    FileHandle.standardError.write(Data("\nwarning: \(warning)\n".utf8))
+                }
+                var info = Infotext(settings: used, scheduler: used.scheduler ?? model.defaultScheduler ?? .pndm,
+                                    width: result.image.width, height: result.image.height, model: model.name)
+                info.extras = extras
+                let url = folder.appendingPathComponent(name)
+                try OutputPath.prepareParent(of: url)
+                try ImageIO.write(result.image, to: url, options: ImageWriteOptions(bitDepth: 8, text: ["parameters": info.text]))
+            }
+            bar.finish()
+            let sheet = ContactSheet.make(images, maxCellSide: 256)
+            try ImageIO.write(sheet, to: folder.appendingPathComponent("contact-sheet.png"), options: ImageWriteOptions(bitDepth: 8))
+            print("wrote \(images.count) images and contact-sheet.png to \(options.output)")
+        } catch let error as ExitCode {
+            throw error
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}
