@@ -111,6 +111,7 @@ enum DiffusionRun {
             info.extras = extras
             try OutputPath.prepareParent(of: outputURL)
             try ImageIO.write(result.image, to: outputURL, options: ImageWriteOptions(bitDepth: 8, text: ["parameters": info.text]))
+            MemoryReport.printIfRequested()
         } catch let error as ExitCode {
             throw error
         } catch let error as ValidationError {

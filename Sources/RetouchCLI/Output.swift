@@ -6,6 +6,7 @@ import Glibc
 func fflushStdout() { fflush(stdout) }
 
 import Foundation
+import Retouch
 import RetouchImaging
 
 /// Output paths, prepared the same way by every command.
@@ -32,5 +33,14 @@ enum SameFile {
         var first = stat(), second = stat()
         guard stat(a.path, &first) == 0, stat(b.path, &second) == 0 else { return false }
         return first.st_dev == second.st_dev && first.st_ino == second.st_ino
+    }
+}
+
+/// With `RETOUCH_REPORT_MEMORY=1` in the environment, commands end by printing their peak resident memory to
+/// standard error (`peak memory: <KB> KB`), for comparing runs without external tools.
+enum MemoryReport {
+    static func printIfRequested() {
+        guard ProcessInfo.processInfo.environment["RETOUCH_REPORT_MEMORY"] == "1" else { return }
+        FileHandle.standardError.write(Data("peak memory: \(PeakMemory.peakBytes() / 1024) KB\n".utf8))
     }
 }

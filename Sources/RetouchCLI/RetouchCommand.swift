@@ -9,4 +9,5 @@ struct RetouchCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [RemoveCommand.self, InpaintCommand.self, OutpaintCommand.self, VariationsCommand.self, WalkCommand.self, RunCommand.self, BatchCommand.self, MaskCommand.self, Img2ImgCommand.self, GenerateCommand.self, ConvertCommand.self, BenchCommand.self]
     )
+
 }

@@ -108,6 +108,7 @@ enum SeriesRun {
             bar.finish()
             let sheet = ContactSheet.make(images, maxCellSide: 256)
             try ImageIO.write(sheet, to: folder.appendingPathComponent("contact-sheet.png"), options: ImageWriteOptions(bitDepth: 8))
+            MemoryReport.printIfRequested()
             print("wrote \(images.count) images and contact-sheet.png to \(options.output)")
         } catch let error as ExitCode {
             throw error

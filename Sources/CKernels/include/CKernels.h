@@ -31,3 +31,9 @@ void rt_normalize_affine(const float *in, float *out, long n, float mean, float 
 void rt_im2col(const float *input, long channels, long height, long width,
                long kernel_h, long kernel_w, long stride_h, long stride_w, long pad_h, long pad_w,
                long out_w, long pixel_start, long pixel_count, float *col);
+
+/// glibc: serve allocations of at least `mmap_threshold` bytes with their own mappings (returned to the system when
+/// freed, and no dynamic raising of the threshold), and trim heap tops above `trim_threshold`.
+void rt_return_large_buffers(int mmap_threshold, int trim_threshold);
+/// glibc: return free heap memory (in every arena) to the system.
+void rt_release_free_memory(void);

@@ -1,5 +1,6 @@
 import Foundation
 import RetouchImaging
+import RetouchTensor
 
 /// Outpainting options beyond the diffusion settings.
 public struct OutpaintOptions: Sendable {
@@ -56,8 +57,9 @@ extension EditPipelines {
         let window = options.window ?? nativeSize
         let plan = TilePlan.outpainting(canvasWidth: width, canvasHeight: height, original: original, window: window, overlap: options.overlap)
         var canvas = try CanvasFill.canvas(options.fill, image: photo, original: original, width: width, height: height, seed: settings.seed)
-        var known = Mask.outside(original, width: width, height: height).inverted()
-        var seams = Mask(width: width, height: height)
+        var known = PixelSet(width: width, height: height)
+        known.insert(original)
+        var seams = PixelSet(width: width, height: height)
         var warnings = [String]()
         var inpaintOptions = InpaintOptions()
         inpaintOptions.strength = options.strength
@@ -69,9 +71,9 @@ extension EditPipelines {
         var finishedSteps = 0
 
         for (index, rect) in plan.windows.enumerated() {
-            let unpainted = known.cropped(to: rect).inverted().binarized()
+            let unpainted = known.missing(in: rect)
             guard !unpainted.isEmpty() else { continue }
-            seams = seams.union(Self.boundary(of: unpainted, in: rect, canvasWidth: width, canvasHeight: height))
+            Self.markBoundary(of: unpainted, in: rect, on: &seams)
             let weights = Self.featherWeights(unpainted, feather: options.feather)
             let diffusionMask = Mask(width: rect.width, height: rect.height, values: weights.map { $0 > 0 ? 1 : 0 })
             var windowSettings = settings
@@ -90,16 +92,17 @@ extension EditPipelines {
                                                  toMatch: crop, referenceRegion: reference)
             }
             canvas.blend(painted, at: rect, weights: weights)
-            known.fill(rect, where: unpainted)
+            known.insert(unpainted, at: rect)
+            MemoryPolicy.releaseFreeMemory()
         }
         if options.seamFix {
             let done = finishedSteps
-            canvas = try fixSeams(canvas: canvas, seams: seams, settings: settings, options: options, window: window) { step in
+            canvas = try fixSeams(canvas: canvas, seams: seams.mask, settings: settings, options: options, window: window) { step in
                 progress?(min(done + step, total), total)
             }
         }
         progress?(total, total)
-        return OutpaintResult(image: canvas, original: original, plan: plan, seams: seams, warnings: warnings)
+        return OutpaintResult(image: canvas, original: original, plan: plan, seams: seams.mask, warnings: warnings)
     }
 
     /// The seam-fix pass: a low-strength inpaint of bands `seamFixWidth` wide centred on `seams`, run over a
@@ -115,6 +118,9 @@ extension EditPipelines {
         var inpaintOptions = InpaintOptions()
         inpaintOptions.strength = options.seamFixStrength
         inpaintOptions.maskBlur = 0
+        var settings = settings
+        // At least one step runs whatever the strength (diffusers would run int(steps × strength) of them).
+        settings.steps = max(settings.steps, Int((1 / max(options.seamFixStrength, 0.01)).rounded(.up)))
         var sum = [Float](repeating: 0, count: width * height * 3), weightSum = [Float](repeating: 0, count: width * height)
         let plan = Self.seamFixPlan(width: width, height: height, window: window, overlap: options.overlap)
         let stepsPerWindow = max(1, Int(Double(settings.steps) * options.seamFixStrength))
@@ -167,18 +173,16 @@ extension EditPipelines {
         return distances.map { bandProfile($0.squareRoot(), half: Float(feather) + 1) }
     }
 
-    /// Unpainted pixels of a window that touch finished ones (4-neighbours inside the window): where this window's
-    /// new content meets what was there. Marked on a canvas-sized mask.
-    static func boundary(of unpainted: Mask, in rect: PixelRect, canvasWidth: Int, canvasHeight: Int) -> Mask {
-        var mask = Mask(width: canvasWidth, height: canvasHeight)
+    /// Marks on `seams` the unpainted pixels of a window that touch finished ones (4-neighbours inside the
+    /// window): where this window's new content meets what was there.
+    static func markBoundary(of unpainted: Mask, in rect: PixelRect, on seams: inout PixelSet) {
         for y in 0..<rect.height {
             for x in 0..<rect.width where unpainted[x, y] >= 0.5 {
                 let touches = (x > 0 && unpainted[x - 1, y] < 0.5) || (x + 1 < rect.width && unpainted[x + 1, y] < 0.5)
                     || (y > 0 && unpainted[x, y - 1] < 0.5) || (y + 1 < rect.height && unpainted[x, y + 1] < 0.5)
-                if touches { mask.values[(rect.y + y) * canvasWidth + rect.x + x] = 1 }
+                if touches { seams.insert(x: rect.x + x, y: rect.y + y) }
             }
         }
-        return mask
     }
 }
 
@@ -200,16 +204,35 @@ extension Image {
     }
 }
 
-extension Mask {
-    /// The pixel-wise maximum of two masks of one size.
-    func union(_ other: Mask) -> Mask {
-        Mask(width: width, height: height, values: zip(values, other.values).map { max($0, $1) })
+/// A set of canvas pixels, one byte each (a quarter of a `Mask`): what an outpaint has finished, and its joins.
+struct PixelSet {
+    let width: Int, height: Int
+    private var members: [Bool]
+
+    init(width: Int, height: Int) {
+        self.width = width
+        self.height = height
+        members = [Bool](repeating: false, count: width * height)
     }
 
-    /// Sets to 1 the pixels of `rect` that `local` (of `rect`'s size) marks.
-    mutating func fill(_ rect: PixelRect, where local: Mask) {
-        for y in 0..<rect.height {
-            for x in 0..<rect.width where local[x, y] >= 0.5 { values[(rect.y + y) * width + rect.x + x] = 1 }
-        }
+    mutating func insert(x: Int, y: Int) { members[y * width + x] = true }
+
+    mutating func insert(_ rect: PixelRect) {
+        for y in rect.y..<rect.maxY { for x in rect.x..<rect.maxX { members[y * width + x] = true } }
     }
+
+    /// Adds the pixels of `rect` that `local` (of `rect`'s size) marks.
+    mutating func insert(_ local: Mask, at rect: PixelRect) {
+        for y in 0..<rect.height { for x in 0..<rect.width where local[x, y] >= 0.5 { members[(rect.y + y) * width + rect.x + x] = true } }
+    }
+
+    /// 1 where a pixel of `rect` is not in the set.
+    func missing(in rect: PixelRect) -> Mask {
+        var mask = Mask(width: rect.width, height: rect.height)
+        for y in 0..<rect.height { for x in 0..<rect.width where !members[(rect.y + y) * width + rect.x + x] { mask[x, y] = 1 } }
+        return mask
+    }
+
+    /// The set as a mask (1 on members).
+    var mask: Mask { Mask(width: width, height: height, values: members.map { $0 ? 1 : 0 }) }
 }
