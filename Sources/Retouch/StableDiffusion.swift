@@ -1,19 +1,43 @@
 import Foundation
 import RetouchModels
 import RetouchSchedulers
+import RetouchTensor
 import RetouchTokenizer
 
+/// Which model components stay in memory between the phases of a run.
+public enum Residency: String, Sendable, CaseIterable {
+    /// Every component stays loaded (repeated runs: batches, outpaint windows, services).
+    case keepAll = "keep-all"
+    /// Each component is dropped as soon as a run is done with it and loaded again from its files when next needed
+    /// (the text encoder after the prompt, the VAE between encoding and decoding, the UNet after the last step), so
+    /// a run's peak holds one large component's weights at a time. For one-shot commands.
+    case lean
+}
+
+/// The model components a run can be done with.
+public enum ModelComponent: Sendable { case textEncoder, unet, vae }
+
 /// A loaded Stable Diffusion checkpoint: tokenizer, text encoder, UNet, VAE and noise schedule, loaded once and
-/// shared by every pipeline run.
+/// shared by every pipeline run (or, with `Residency.lean`, loaded for each phase that needs them).
 public struct StableDiffusion: Sendable {
     /// Turns prompts into token ids.
     public let tokenizer: CLIPTokenizer
     /// Encodes token ids into the UNet's conditioning.
-    public let textEncoder: CLIPTextModel
+    public var textEncoder: CLIPTextModel { textEncoderSlot.value }
     /// Predicts noise (or v) from a noisy latent.
-    public let unet: UNet2DConditionModel
+    public var unet: UNet2DConditionModel { unetSlot.value }
     /// Encodes images to latents and decodes latents to images.
-    public let vae: AutoencoderKL
+    public var vae: AutoencoderKL { vaeSlot.value }
+    /// The UNet's architecture (without loading it).
+    public let unetConfig: UNetConfig
+    /// The VAE's architecture (without loading it).
+    public let vaeConfig: VAEConfig
+    /// Which components stay in memory between phases.
+    public var residency: Residency = .keepAll
+    let textEncoderSlot: ComponentSlot<CLIPTextModel>
+    let unetSlot: ComponentSlot<UNet2DConditionModel>
+    let vaeSlot: ComponentSlot<AutoencoderKL>
+    let conditioningCache = ConditioningCache()
     /// The checkpoint's noise schedule.
     public let schedulerConfig: SchedulerConfig
     /// The scheduler the checkpoint's folder names, when Retouch implements it.
@@ -27,23 +51,63 @@ public struct StableDiffusion: Sendable {
         public var variant: String?
         /// For single-file checkpoints, which carry no scheduler config: v-prediction (SD 2.x 768-v) or epsilon.
         public var vPrediction: Bool
+        /// Which components stay in memory between phases.
+        public var residency: Residency
         /// Creates options.
-        public init(variant: String? = nil, vPrediction: Bool = false) {
+        public init(variant: String? = nil, vPrediction: Bool = false, residency: Residency = .keepAll) {
             self.variant = variant
             self.vPrediction = vPrediction
+            self.residency = residency
         }
     }
 
-    /// Builds the bundle from parts (tests, benchmarks).
+    /// Builds the bundle from loaded parts (tests, benchmarks); they stay in memory whatever the residency.
     public init(tokenizer: CLIPTokenizer, textEncoder: CLIPTextModel, unet: UNet2DConditionModel, vae: AutoencoderKL,
                 schedulerConfig: SchedulerConfig, defaultScheduler: SchedulerKind?, name: String) {
         self.tokenizer = tokenizer
-        self.textEncoder = textEncoder
-        self.unet = unet
-        self.vae = vae
+        textEncoderSlot = ComponentSlot(textEncoder, name: "text encoder")
+        unetSlot = ComponentSlot(unet, name: "UNet")
+        vaeSlot = ComponentSlot(vae, name: "VAE")
+        unetConfig = unet.config
+        vaeConfig = vae.config
         self.schedulerConfig = schedulerConfig
         self.defaultScheduler = defaultScheduler
         self.name = name
+    }
+
+    /// Builds the bundle from loaders: each runs once now (so every file is read and checked up front) and again
+    /// whenever `Residency.lean` has dropped its component and a run needs it.
+    public init(tokenizer: CLIPTokenizer, textEncoder: @escaping @Sendable () throws -> CLIPTextModel,
+                unet: @escaping @Sendable () throws -> UNet2DConditionModel, vae: @escaping @Sendable () throws -> AutoencoderKL,
+                schedulerConfig: SchedulerConfig, defaultScheduler: SchedulerKind?, name: String, residency: Residency = .keepAll) throws {
+        self.tokenizer = tokenizer
+        let encoder = try textEncoder()
+        textEncoderSlot = ComponentSlot(encoder, name: "text encoder", reload: textEncoder)
+        let loadedUNet = try unet()
+        unetSlot = ComponentSlot(loadedUNet, name: "UNet", reload: unet)
+        let loadedVAE = try vae()
+        vaeSlot = ComponentSlot(loadedVAE, name: "VAE", reload: vae)
+        unetConfig = loadedUNet.config
+        vaeConfig = loadedVAE.config
+        self.schedulerConfig = schedulerConfig
+        self.defaultScheduler = defaultScheduler
+        self.name = name
+        self.residency = residency
+        if residency == .lean {
+            // Nothing is needed until a run starts; the first phase loads what it uses.
+            textEncoderSlot.release(); unetSlot.release(); vaeSlot.release()
+        }
+    }
+
+    /// Tells the bundle a run is done with `component` for now: with `Residency.lean` it is dropped from memory.
+    public func finished(with component: ModelComponent) {
+        guard residency == .lean else { return }
+        switch component {
+        case .textEncoder: textEncoderSlot.release()
+        case .unet: unetSlot.release()
+        case .vae: vaeSlot.release()
+        }
+        MemoryPolicy.releaseFreeMemory()
     }
 
     /// Loads a model from a `--model` argument: a diffusers folder, a single-file `.safetensors` checkpoint, or
@@ -54,27 +118,27 @@ public struct StableDiffusion: Sendable {
             let folder = try DiffusersFolder(url: url, variant: options.variant)
             let schedulerURL = url.appendingPathComponent("scheduler/scheduler_config.json")
             let schedulerConfig = try SchedulerConfig(url: schedulerURL)
-            return StableDiffusion(
+            return try StableDiffusion(
                 tokenizer: try CLIPTokenizer(folder: url.appendingPathComponent("tokenizer")),
-                textEncoder: try CLIPTextModel(config: folder.textEncoderConfig(), weights: folder.weights("text_encoder")),
-                unet: try UNet2DConditionModel(config: folder.unetConfig(), weights: folder.weights("unet")),
-                vae: try AutoencoderKL(config: folder.vaeConfig(), weights: folder.weights("vae")),
+                textEncoder: { try CLIPTextModel(config: folder.textEncoderConfig(), weights: folder.weights("text_encoder")) },
+                unet: { try UNet2DConditionModel(config: folder.unetConfig(), weights: folder.weights("unet")) },
+                vae: { try AutoencoderKL(config: folder.vaeConfig(), weights: folder.weights("vae")) },
                 schedulerConfig: schedulerConfig,
                 defaultScheduler: try defaultScheduler(schedulerURL),
-                name: url.lastPathComponent)
+                name: url.lastPathComponent, residency: options.residency)
         case .singleFile(let url):
             let checkpoint = try LDMCheckpoint(url: url, options: .init(predictionType: options.vPrediction ? .vPrediction : .epsilon))
             let file = url.path
-            return StableDiffusion(
+            return try StableDiffusion(
                 tokenizer: try CLIPTokenizer.bundled(padToken: checkpoint.padToken),
-                textEncoder: try CLIPTextModel(config: CLIPTextConfig(ConfigReader(data: checkpoint.textEncoderConfig, file: file)),
-                                               weights: checkpoint.textEncoder),
-                unet: try UNet2DConditionModel(config: UNetConfig(ConfigReader(data: checkpoint.unetConfig, file: file)),
-                                               weights: checkpoint.unet),
-                vae: try AutoencoderKL(config: VAEConfig(ConfigReader(data: checkpoint.vaeConfig, file: file)), weights: checkpoint.vae),
+                textEncoder: { try CLIPTextModel(config: CLIPTextConfig(ConfigReader(data: checkpoint.textEncoderConfig, file: file)),
+                                                 weights: checkpoint.textEncoder) },
+                unet: { try UNet2DConditionModel(config: UNetConfig(ConfigReader(data: checkpoint.unetConfig, file: file)),
+                                                 weights: checkpoint.unet) },
+                vae: { try AutoencoderKL(config: VAEConfig(ConfigReader(data: checkpoint.vaeConfig, file: file)), weights: checkpoint.vae) },
                 schedulerConfig: try SchedulerConfig(data: checkpoint.schedulerConfig, file: file),
                 defaultScheduler: .pndm,
-                name: url.deletingPathExtension().lastPathComponent)
+                name: url.deletingPathExtension().lastPathComponent, residency: options.residency)
         }
     }
 
@@ -97,7 +161,7 @@ public struct StableDiffusion: Sendable {
     }
 
     /// Whether the UNet takes the mask and masked-image latent as extra input channels (9-channel inpainting).
-    public var isInpaintingModel: Bool { unet.config.inChannels == 9 }
+    public var isInpaintingModel: Bool { unetConfig.inChannels == 9 }
     /// Pixels per latent along each side.
-    public var vaeScaleFactor: Int { vae.config.scaleFactor }
+    public var vaeScaleFactor: Int { vaeConfig.scaleFactor }
 }

@@ -46,14 +46,18 @@ struct ModelsBench: ParsableCommand {
     @Option(help: "Run only this figure (repeatable): \(ModelBenchmark.figureNames.joined(separator: ", ")).")
     var only: [String] = []
 
+    @Option(help: "Model residency for inpaint-512: lean (the CLI's one-shot default) or keep-all.")
+    var residency = "lean"
+
     func validate() throws {
         guard runs > 0 else { throw ValidationError("--runs must be positive") }
+        guard Residency(rawValue: residency) != nil else { throw ValidationError("--residency must be lean or keep-all; got '\(residency)'") }
         for name in only where !ModelBenchmark.figureNames.contains(name) {
             throw ValidationError("unknown figure '\(name)'; choose from \(ModelBenchmark.figureNames.joined(separator: ", "))")
         }
     }
 
     func run() throws {
-        try ModelBenchmark(runs: runs).run(only: Set(only)) { print($0); fflushStdout() }
+        try ModelBenchmark(runs: runs, residency: Residency(rawValue: residency) ?? .lean).run(only: Set(only)) { print($0); fflushStdout() }
     }
 }

@@ -13,7 +13,7 @@ struct GenerateCommand: ParsableCommand {
 
     func run() throws {
         try DiffusionRun.execute(options: options, inputs: []) { pipelines, settings, progress in
-            let side = pipelines.model.unet.config.sampleSize * pipelines.model.vaeScaleFactor
+            let side = pipelines.model.unetConfig.sampleSize * pipelines.model.vaeScaleFactor
             return (try pipelines.generate(settings, width: width ?? side, height: height ?? side, progress: progress), [])
         }
     }

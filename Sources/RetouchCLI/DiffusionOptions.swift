@@ -43,6 +43,9 @@ struct DiffusionOptions: ParsableArguments {
     @Option(help: "Where to write the result (.png keeps the generation parameters).")
     var output: String
 
+    @Option(help: "Model residency: lean (drop each model as soon as the run is done with it; the default for one-image commands) or keep-all (the default for outpaint, variations and walk).")
+    var residency: String?
+
     @Option(help: "VAE tiling: auto (tile images over 768 px on a side), on, or off.")
     var vaeTiling = "auto"
 
@@ -53,6 +56,9 @@ struct DiffusionOptions: ParsableArguments {
         guard steps > 0 else { throw ValidationError("--steps must be positive; got \(steps)") }
         if let scheduler, SchedulerKind(rawValue: scheduler) == nil {
             throw ValidationError("--scheduler must be one of \(SchedulerKind.allCases.map(\.rawValue).joined(separator: ", ")); got '\(scheduler)'")
+        }
+        if let residency, Residency(rawValue: residency) == nil {
+            throw ValidationError("--residency must be lean or keep-all; got '\(residency)'")
         }
         guard VAETiling.Mode(rawValue: vaeTiling) != nil else {
             throw ValidationError("--vae-tiling must be auto, on or off; got '\(vaeTiling)'")
@@ -84,22 +90,24 @@ struct DiffusionOptions: ParsableArguments {
         return tiling
     }
 
-    func loadModel() throws -> StableDiffusion {
-        try StableDiffusion.load(model, options: .init(variant: variant, vPrediction: vPrediction))
+    /// Loads the model with `--residency`, or `defaultResidency` when it is not given.
+    func loadModel(defaultResidency: Residency) throws -> StableDiffusion {
+        try StableDiffusion.load(model, options: .init(variant: variant, vPrediction: vPrediction,
+                                                       residency: residency.flatMap(Residency.init(rawValue:)) ?? defaultResidency))
     }
 }
 
 /// Runs a diffusion command: loads the model, reports progress, writes the image with its parameters, and turns
 /// every failure into `error: <file or value>: <problem>` and a non-zero exit, leaving no partial output.
 enum DiffusionRun {
-    static func execute(options: DiffusionOptions, inputs: [String],
+    static func execute(options: DiffusionOptions, inputs: [String], residency: Residency = .lean,
                         _ body: (EditPipelines, DiffusionSettings, @escaping EditPipelines.Progress) throws -> (DiffusionResult, [(String, String)])) throws {
         let outputURL = URL(fileURLWithPath: options.output)
         do {
             for input in inputs where SameFile.check(URL(fileURLWithPath: input), outputURL) {
                 throw ImageError(file: options.output, problem: "is an input file; choose a different output path")
             }
-            let model = try options.loadModel()
+            let model = try options.loadModel(defaultResidency: residency)
             let settings = options.settings()
             let pipelines = EditPipelines(model: model, vaeTiling: options.tiling())
             let bar = ProgressBar()

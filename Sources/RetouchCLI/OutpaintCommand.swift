@@ -55,7 +55,7 @@ struct OutpaintCommand: ParsableCommand {
     }
 
     func run() throws {
-        try DiffusionRun.execute(options: options, inputs: [image]) { pipelines, settings, progress in
+        try DiffusionRun.execute(options: options, inputs: [image], residency: .keepAll) { pipelines, settings, progress in
             let photo = try ImageIO.read(URL(fileURLWithPath: image))
             var margins = CanvasExtension(left: left, right: right, top: top, bottom: bottom)
             if let canvas, let (width, height) = try Self.parseSize(canvas) {

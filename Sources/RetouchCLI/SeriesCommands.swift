@@ -57,7 +57,7 @@ struct WalkCommand: ParsableCommand {
 
     func run() throws {
         try SeriesRun.execute(options: options, inputs: []) { pipelines, settings, progress, write in
-            let side = pipelines.model.unet.config.sampleSize * pipelines.model.vaeScaleFactor
+            let side = pipelines.model.unetConfig.sampleSize * pipelines.model.vaeScaleFactor
             let digits = max(3, String(frames).count)
             let results = try pipelines.walk(settings, toPrompt: toPrompt, toSeed: toSeed, frames: frames,
                                              width: width ?? side, height: height ?? side, progress: progress) { frame, result in
@@ -88,7 +88,7 @@ enum SeriesRun {
             if FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder), !isFolder.boolValue {
                 throw ImageError(file: options.output, problem: "exists and is not a folder; --output must be a folder")
             }
-            let model = try options.loadModel()
+            let model = try options.loadModel(defaultResidency: .keepAll)
             let settings = options.settings()
             let pipelines = EditPipelines(model: model, vaeTiling: options.tiling())
             let bar = ProgressBar()

@@ -11,9 +11,14 @@ import RetouchTensor
 public struct ModelBenchmark: Sendable {
     /// Timed runs per figure (median reported).
     public var runs: Int
+    /// Model residency of the whole-inpaint figure (the CLI's one-shot default is lean).
+    public var residency: Residency = .lean
 
     /// Creates the benchmark.
-    public init(runs: Int = 3) { self.runs = runs }
+    public init(runs: Int = 3, residency: Residency = .lean) {
+        self.runs = runs
+        self.residency = residency
+    }
 
     /// Figure names, in the order they run.
     public static let figureNames = ["text-encode", "unet-step-256", "unet-step-512", "vae-encode-512", "vae-decode-512",
@@ -100,19 +105,21 @@ public struct ModelBenchmark: Sendable {
 
 extension ModelBenchmark {
     /// A whole 20-step 512 px inpaint with an SD 1.5 inpainting-architecture model (9-channel UNet), from building
-    /// the models to the composited image, and the peak RSS of all of it. Run it alone (`--only inpaint-512`) for
-    /// a peak that is the inpaint's own.
+    /// the models to the composited image, and the peak RSS of all of it, with the CLI's one-shot residency
+    /// (`Residency.lean`: each model is built when a phase needs it and dropped after). Run it alone
+    /// (`--only inpaint-512`) for a peak that is the inpaint's own.
     func measureInpaint(_ report: (BenchmarkFigure) -> Void) throws {
         PeakMemory.reset()
         let start = DispatchTime.now().uptimeNanoseconds
-        var unetConfig = UNetConfig.sd15
-        unetConfig.inChannels = 9
-        let weights = RandomWeights(seed: 2)
-        let model = StableDiffusion(tokenizer: try CLIPTokenizer.bundled(),
-                                    textEncoder: try CLIPTextModel(config: .sd15, weights: weights),
-                                    unet: try UNet2DConditionModel(config: unetConfig, weights: weights),
-                                    vae: try AutoencoderKL(config: .sd15, weights: weights),
-                                    schedulerConfig: SchedulerConfig(), defaultScheduler: .pndm, name: "random-sd15-inpainting")
+        var inpaintConfig = UNetConfig.sd15
+        inpaintConfig.inChannels = 9
+        let unetConfig = inpaintConfig
+        let model = try StableDiffusion(tokenizer: try CLIPTokenizer.bundled(),
+                                        textEncoder: { try CLIPTextModel(config: .sd15, weights: RandomWeights(seed: 2)) },
+                                        unet: { try UNet2DConditionModel(config: unetConfig, weights: RandomWeights(seed: 3)) },
+                                        vae: { try AutoencoderKL(config: .sd15, weights: RandomWeights(seed: 4)) },
+                                        schedulerConfig: SchedulerConfig(), defaultScheduler: .pndm, name: "random-sd15-inpainting",
+                                        residency: residency)
         let photo = Image(width: 512, height: 512, channels: 3, pixels: (0..<(512 * 512 * 3)).map { Float($0 % 251) / 250 })
         var mask = Mask(width: 512, height: 512)
         for y in 128..<384 { for x in 160..<352 { mask[x, y] = 1 } }

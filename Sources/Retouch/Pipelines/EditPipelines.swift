@@ -85,6 +85,7 @@ public struct EditPipelines: Sendable {
         let final = try DenoiseLoop(unet: model.unet).run(latents: noise * scheduler.initNoiseSigma, scheduler: &scheduler, startIndex: 0,
                                                           context: embeddings, guidance: settings.guidance,
                                                           inpainting: nil, random: &random, progress: progress, isCancelled: { Task.isCancelled })
+        model.finished(with: .unet)
         return DiffusionResult(image: decode(final), warnings: warnings)
     }
 
@@ -94,7 +95,7 @@ public struct EditPipelines: Sendable {
         guard width % factor == 0, height % factor == 0, width > 0, height > 0 else {
             throw PipelineError("width and height must be positive multiples of \(factor); got \(width)x\(height)")
         }
-        return [1, model.vae.config.latentChannels, height / factor, width / factor]
+        return [1, model.vaeConfig.latentChannels, height / factor, width / factor]
     }
 
     /// Image to image: the photo's latent noised to `strength` (0…1) and denoised toward the prompt.
@@ -106,11 +107,13 @@ public struct EditPipelines: Sendable {
         let start = scheduler.startIndex(strength: strength)
         guard start < scheduler.timesteps.count else { throw PipelineError("strength \(strength) leaves no denoising steps") }
         let imageLatents = encode(ImageTensorConversion.tensor(from: image), random: &random)
+        model.finished(with: .vae)
         let noise = random.normalTensor(imageLatents.shape)
         let latents = scheduler.addNoise(imageLatents, noise: noise, stepIndex: start)
         let final = try DenoiseLoop(unet: model.unet).run(latents: latents, scheduler: &scheduler, startIndex: start,
                                                           context: conditioning.embeddings, guidance: settings.guidance,
                                                           inpainting: nil, random: &random, progress: progress, isCancelled: { Task.isCancelled })
+        model.finished(with: .unet)
         return DiffusionResult(image: decode(final), warnings: conditioning.warnings)
     }
 
@@ -133,7 +136,7 @@ public struct EditPipelines: Sendable {
         if !model.isInpaintingModel || !isFullStrength {
             imageLatents = encode(pixels, random: &random)
         }
-        let noise = random.normalTensor([1, model.vae.config.latentChannels, image.height / factor, image.width / factor])
+        let noise = random.normalTensor([1, model.vaeConfig.latentChannels, image.height / factor, image.width / factor])
         let latentMask = ImageTensorConversion.tensor(from: binary)
             .resized(height: image.height / factor, width: image.width / factor, mode: .nearest)   // [1, 1, h, w]
         if !isFullStrength, let original = imageLatents, maskedContent == .latentNoise || maskedContent == .latentNothing {
@@ -149,12 +152,14 @@ public struct EditPipelines: Sendable {
         let plane = image.width * image.height
         for c in 0..<3 { for i in 0..<plane where binary.values[i] >= 0.5 { maskedPixels.scalars[c * plane + i] = 0 } }
         let maskedLatents = encode(maskedPixels, random: &random)
+        model.finished(with: .vae)
         let inpainting: InpaintConditioning = model.isInpaintingModel
             ? .channels(mask: latentMask, maskedImageLatents: maskedLatents)
-            : .reimpose(mask: latentMask.broadcastChannels(to: model.vae.config.latentChannels), imageLatents: imageLatents!, noise: noise)
+            : .reimpose(mask: latentMask.broadcastChannels(to: model.vaeConfig.latentChannels), imageLatents: imageLatents!, noise: noise)
         let final = try DenoiseLoop(unet: model.unet).run(latents: latents, scheduler: &scheduler, startIndex: start,
                                                           context: conditioning.embeddings, guidance: settings.guidance,
                                                           inpainting: inpainting, random: &random, progress: progress, isCancelled: { Task.isCancelled })
+        model.finished(with: .unet)
         return DiffusionResult(image: decode(final), warnings: conditioning.warnings)
     }
 
@@ -162,15 +167,17 @@ public struct EditPipelines: Sendable {
     func encode<R: RandomSource>(_ pixels: Tensor, random: inout R) -> Tensor {
         let distribution = model.vae.encode(pixels, tiling: vaeTiling)
         var latents = distribution.sample(noise: random.normalTensor(distribution.mean.shape))
-        if let shift = model.vae.config.shiftFactor { latents = latents + (-shift) }
-        return latents * model.vae.config.scalingFactor
+        if let shift = model.vaeConfig.shiftFactor { latents = latents + (-shift) }
+        return latents * model.vaeConfig.scalingFactor
     }
 
     /// Latents back to an 8-bit RGB image.
     func decode(_ latents: Tensor) -> Image {
-        var unscaled = latents * (1 / model.vae.config.scalingFactor)
-        if let shift = model.vae.config.shiftFactor { unscaled = unscaled + shift }
-        return ImageTensorConversion.image(from: model.vae.decode(unscaled, tiling: vaeTiling))
+        var unscaled = latents * (1 / model.vaeConfig.scalingFactor)
+        if let shift = model.vaeConfig.shiftFactor { unscaled = unscaled + shift }
+        let image = ImageTensorConversion.image(from: model.vae.decode(unscaled, tiling: vaeTiling))
+        model.finished(with: .vae)
+        return image
     }
 }
 

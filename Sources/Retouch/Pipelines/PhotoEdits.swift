@@ -114,7 +114,7 @@ extension EditPipelines {
 
     /// The model's native image size (the UNet's training size × the VAE factor).
     var nativeSize: (width: Int, height: Int) {
-        let side = model.unet.config.sampleSize * model.vaeScaleFactor
+        let side = model.unetConfig.sampleSize * model.vaeScaleFactor
         return (side, side)
     }
 

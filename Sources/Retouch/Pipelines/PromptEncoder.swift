@@ -1,3 +1,4 @@
+import Foundation
 import RetouchModels
 import RetouchTensor
 import RetouchTokenizer
@@ -14,8 +15,19 @@ public struct PromptConditioning: Sendable {
 extension StableDiffusion {
     /// Encodes a prompt and a negative prompt. With `options.longPrompts == .chunk`, each 75-token chunk is encoded
     /// separately and the chunks concatenated (the shorter prompt padded with empty chunks), and with weighting the
-    /// embeddings are scaled per token and their mean restored, as AUTOMATIC1111 does.
+    /// embeddings are scaled per token and their mean restored, as AUTOMATIC1111 does. The last few encodings are
+    /// kept, so outpaint windows, variations and batch items with one prompt encode it once.
     public func encode(prompt: String, negativePrompt: String, options: TokenizeOptions = .init(), clipSkip: Int = 1) -> PromptConditioning {
+        let key = "\(prompt)\u{0}\(negativePrompt)\u{0}\(options.weighting)\u{0}\(options.longPrompts)\u{0}\(clipSkip)"
+        if let cached = conditioningCache[key] { return cached }
+        let conditioning = encodeUncached(prompt: prompt, negativePrompt: negativePrompt, options: options, clipSkip: clipSkip)
+        conditioningCache[key] = conditioning
+        finished(with: .textEncoder)
+        return conditioning
+    }
+
+    private func encodeUncached(prompt: String, negativePrompt: String, options: TokenizeOptions, clipSkip: Int) -> PromptConditioning {
+        let textEncoder = self.textEncoder
         let positive = tokenizer.tokenize(prompt, options: options)
         let negative = tokenizer.tokenize(negativePrompt, options: options)
         var warnings: [String] = []
@@ -63,5 +75,25 @@ extension Tensor {
     static func concatenateTokens(_ parts: [Tensor]) -> Tensor {
         let width = parts[0].shape[2]
         return Tensor(shape: [1, parts.reduce(0) { $0 + $1.shape[1] }, width], scalars: parts.flatMap(\.scalars))
+    }
+}
+
+/// The most recent prompt encodings of one model (a few, by prompt, negative prompt and options).
+final class ConditioningCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entries: [(key: String, value: PromptConditioning)] = []
+    private let capacity = 4
+
+    subscript(key: String) -> PromptConditioning? {
+        get {
+            lock.lock(); defer { lock.unlock() }
+            return entries.first { $0.key == key }?.value
+        }
+        set {
+            lock.lock(); defer { lock.unlock() }
+            entries.removeAll { $0.key == key }
+            if let newValue { entries.append((key, newValue)) }
+            if entries.count > capacity { entries.removeFirst() }
+        }
     }
 }
