@@ -265,7 +265,22 @@ AVX512BF16 static void kernel_avx(long pairs, const uint32_t *a, const uint32_t 
             _mm512_store_ps(tile + r * NR, acc0[r]);
             _mm512_store_ps(tile + r * NR + 16, acc1[r]);
         }
-        store_tile(tile, c, rs, cs, mr, nr, first, beta);
+        if (rs != 1) {
+            store_tile(tile, c, rs, cs, mr, nr, first, beta);
+            return;
+        }
+        // C stored transposed (column j contiguous): gather each tile column and write it as one vector.
+        const __m512i rows = _mm512_set_epi32(15 * NR, 14 * NR, 13 * NR, 12 * NR, 11 * NR, 10 * NR, 9 * NR, 8 * NR,
+                                              7 * NR, 6 * NR, 5 * NR, 4 * NR, 3 * NR, 2 * NR, NR, 0);
+        __mmask16 rmask = column_mask(mr);
+        __m512 scale = _mm512_set1_ps(first ? beta : 1);
+        int overwrite = first && beta == 0;
+        for (long j = 0; j < nr; j++) {
+            float *col = c + j * cs;
+            __m512 v = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), rmask, rows, tile + j, 4);
+            if (!overwrite) v = _mm512_add_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(rmask, col), scale), v);
+            _mm512_mask_storeu_ps(col, rmask, v);
+        }
         return;
     }
     __mmask16 m0 = column_mask(nr), m1 = column_mask(nr - 16);
