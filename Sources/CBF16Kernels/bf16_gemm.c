@@ -53,9 +53,13 @@ void rt_bf16_pack(long m, long k, const float *a, long lda, uint16_t *packed) {
         for (long p = 0; p < pairs; p++) {
             for (long r = 0; r < MR; r++) {
                 long row = panel * MR + r;
-                const float *src = a + row * lda + 2 * p;
-                out[(p * MR + r) * 2 + 0] = row < m ? to_bf16(src[0]) : 0;
-                out[(p * MR + r) * 2 + 1] = row < m && 2 * p + 1 < k ? to_bf16(src[1]) : 0;
+                uint16_t lo = 0, hi = 0;
+                if (row < m) {
+                    lo = to_bf16(a[row * lda + 2 * p]);
+                    if (2 * p + 1 < k) hi = to_bf16(a[row * lda + 2 * p + 1]);
+                }
+                out[(p * MR + r) * 2 + 0] = lo;
+                out[(p * MR + r) * 2 + 1] = hi;
             }
         }
     }
@@ -125,9 +129,12 @@ static void kernel_portable(long pairs, const uint32_t *a, const uint32_t *b, fl
     store_tile(acc, c, rs, cs, mr, nr, first, beta);
 }
 
+/// The converted-B block, one per thread (about 270 KB), kept for the thread's lifetime: GEMMs run on the few
+/// long-lived worker threads, so the buffer is allocated once per worker rather than once per call.
 static uint32_t *thread_buffer(void) {
     static _Thread_local uint32_t *buffer;
     if (!buffer) buffer = aligned_alloc(64, (size_t)(NC + NR) * (KC / 2) * sizeof(uint32_t));
+    if (!buffer) abort();
     return buffer;
 }
 
@@ -195,6 +202,29 @@ AVX512BF16 static inline __m512i pair_rows(__m512 r0, __m512 r1) {
     return _mm512_permutexvar_epi16(interleave, both);
 }
 
+/// Transposes a 16 x 16 matrix of 32-bit elements held as 16 rows.
+AVX512BF16 static inline void transpose16(__m512i r[16]) {
+    __m512i t[16], u[16];
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_epi32(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_epi32(r[i], r[i + 1]);
+    }
+    for (int g = 0; g < 16; g += 4) {   // u[g + j], lane L: rows g..g+3 of column 4L + j
+        u[g + 0] = _mm512_unpacklo_epi64(t[g], t[g + 2]);
+        u[g + 1] = _mm512_unpackhi_epi64(t[g], t[g + 2]);
+        u[g + 2] = _mm512_unpacklo_epi64(t[g + 1], t[g + 3]);
+        u[g + 3] = _mm512_unpackhi_epi64(t[g + 1], t[g + 3]);
+    }
+    for (int j = 0; j < 4; j++) {
+        __m512i a = _mm512_shuffle_i32x4(u[j], u[4 + j], 0x88), b = _mm512_shuffle_i32x4(u[j], u[4 + j], 0xdd);
+        __m512i c = _mm512_shuffle_i32x4(u[8 + j], u[12 + j], 0x88), d = _mm512_shuffle_i32x4(u[8 + j], u[12 + j], 0xdd);
+        r[j] = _mm512_shuffle_i32x4(a, c, 0x88);
+        r[8 + j] = _mm512_shuffle_i32x4(a, c, 0xdd);
+        r[4 + j] = _mm512_shuffle_i32x4(b, d, 0x88);
+        r[12 + j] = _mm512_shuffle_i32x4(b, d, 0xdd);
+    }
+}
+
 AVX512BF16 static void pack_b_avx(long kc, long nc, const float *b, long ldb, int transposed, uint32_t *dst) {
     long pairs = (kc + 1) / 2, panels = (nc + NR - 1) / NR;
     if (!transposed) {
@@ -213,25 +243,24 @@ AVX512BF16 static void pack_b_avx(long kc, long nc, const float *b, long ldb, in
         }
         return;
     }
-    // B stored n x k: each column's k values are contiguous. Convert 16 pairs of 32 columns, then transpose.
-    uint32_t tile[NR][16] __attribute__((aligned(64)));
+    // B stored n x k: each column's k values are contiguous. Convert 16 pairs of 16 columns, then transpose.
     for (long q = 0; q < panels; q++) {
         for (long p = 0; p < pairs; p += 16) {
             long count = pairs - p < 16 ? pairs - p : 16;
             __mmask16 m0 = column_mask(kc - 2 * p), m1 = column_mask(kc - 2 * p - 16);
-            for (long j = 0; j < NR; j++) {
-                long col = q * NR + j;
-                __m512i v = _mm512_setzero_si512();
-                if (col < nc) {
-                    const float *src = b + col * ldb + 2 * p;
-                    __m512 lo = _mm512_maskz_loadu_ps(m0, src), hi = _mm512_maskz_loadu_ps(m1, src + 16);
-                    v = (__m512i)_mm512_cvtne2ps_pbh(hi, lo);      // pairs in k order
+            for (long h = 0; h < 2; h++) {
+                __m512i v[16];
+                for (long j = 0; j < 16; j++) {
+                    long col = q * NR + h * 16 + j;
+                    v[j] = _mm512_setzero_si512();
+                    if (col < nc) {
+                        const float *src = b + col * ldb + 2 * p;
+                        __m512 lo = _mm512_maskz_loadu_ps(m0, src), hi = _mm512_maskz_loadu_ps(m1, src + 16);
+                        v[j] = (__m512i)_mm512_cvtne2ps_pbh(hi, lo);   // 16 pairs in k order
+                    }
                 }
-                _mm512_store_si512(tile[j], v);
-            }
-            for (long t = 0; t < count; t++) {
-                uint32_t *out = dst + (q * pairs + p + t) * NR;
-                for (long j = 0; j < NR; j++) out[j] = tile[j][t];
+                transpose16(v);
+                for (long t = 0; t < count; t++) _mm512_store_si512(dst + (q * pairs + p + t) * NR + h * 16, v[t]);
             }
         }
     }
