@@ -33,9 +33,11 @@ let package = Package(
 
         // Vectorised inner loops (softmax, activations, norms, im2col) with run-time CPU dispatch.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        // bf16 GEMM (AVX-512 BF16 with a portable fallback) for the bf16 precision mode.
+        .target(name: "CBF16Kernels", cSettings: [.unsafeFlags(["-O3"])]),
 
         // MARK: Libraries
-        .target(name: "RetouchTensor", dependencies: ["CBLAS", "CKernels"], swiftSettings: releaseFlags),
+        .target(name: "RetouchTensor", dependencies: ["CBLAS", "CKernels", "CBF16Kernels"], swiftSettings: releaseFlags),
         .target(name: "RetouchSafetensors", dependencies: ["RetouchTensor"], swiftSettings: releaseFlags),
         .target(name: "RetouchImaging", dependencies: ["CImageCodecs"], swiftSettings: releaseFlags),
         .target(name: "RetouchTokenizer", resources: [.copy("Resources/clip-vocabulary")]),

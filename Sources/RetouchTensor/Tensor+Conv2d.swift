@@ -36,9 +36,30 @@ extension Tensor {
     /// im2col matrix is never materialised.
     public func conv2d(weight: Tensor, bias: Tensor? = nil, geometry: Conv2dGeometry = .init()) -> Tensor {
         precondition(rank == 4 && weight.rank == 4, "conv2d wants NCHW input and OIHW weight, got \(shape) and \(weight.shape)")
+        precondition(weight.shape[1] == shape[1], "conv2d weight \(weight.shape) does not take \(shape[1]) channels")
+        let (outChannels, depth) = (weight.shape[0], weight.count / weight.shape[0])
+        return weight.withUnsafeBufferPointer { weights in
+            let weights = weights.baseAddress!
+            return convolved(outChannels: outChannels, kernel: (weight.shape[2], weight.shape[3]), bias: bias,
+                             geometry: geometry) { b, ldb, n, c, ldc, beta, parallel in
+                GEMM.multiply(m: outChannels, n: n, k: depth, a: weights, lda: depth, b: b, ldb: ldb, beta: beta,
+                              c: c, ldc: ldc, parallel: parallel)
+            }
+        }
+    }
+
+    /// The convolution skeleton shared by every weight format: output allocation, bias, and the banded im2col.
+    ///
+    /// `multiply(b, ldb, n, c, ldc, beta, parallel)` must compute C[Cout × n] = W · B[Cin·kh·kw × n] + beta · C
+    /// with B and C row-major (leading dimensions `ldb`, `ldc`), splitting across workers only when `parallel`.
+    func convolved(
+        outChannels: Int, kernel: (height: Int, width: Int), bias: Tensor?, geometry: Conv2dGeometry,
+        multiply: (_ b: UnsafePointer<Float>, _ ldb: Int, _ n: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
+                   _ beta: Float, _ parallel: Bool) -> Void
+    ) -> Tensor {
+        precondition(rank == 4, "conv2d wants NCHW input, got \(shape)")
         let (batch, inChannels, height, width) = (shape[0], shape[1], shape[2], shape[3])
-        let (outChannels, kernelH, kernelW) = (weight.shape[0], weight.shape[2], weight.shape[3])
-        precondition(weight.shape[1] == inChannels, "conv2d weight \(weight.shape) does not take \(inChannels) channels")
+        let (kernelH, kernelW) = kernel
         let outH = (height + 2 * geometry.padding.y - kernelH) / geometry.stride.y + 1
         let outW = (width + 2 * geometry.padding.x - kernelW) / geometry.stride.x + 1
         precondition(outH > 0 && outW > 0, "conv2d kernel \(kernelH)x\(kernelW) larger than padded input \(shape)")
@@ -54,38 +75,33 @@ extension Tensor {
         let pointwise = kernelH == 1 && kernelW == 1 && geometry == .init()
 
         withUnsafeBufferPointer { input in
-            weight.withUnsafeBufferPointer { weights in
-                output.withUnsafeMutableBufferPointer { out in
-                    let input = input.baseAddress!, weights = weights.baseAddress!, out = out.baseAddress!
-                    if pointwise {
-                        // [Cout, Cin] x [Cin, H*W] per image.
-                        for n in 0..<batch {
-                            GEMM.multiply(m: outChannels, n: pixels, k: depth, a: weights, lda: depth,
-                                          b: input + n * inChannels * pixels, ldb: pixels, beta: beta,
-                                          c: out + n * outChannels * pixels, ldc: pixels)
-                        }
-                        return
+            output.withUnsafeMutableBufferPointer { out in
+                let input = input.baseAddress!, out = out.baseAddress!
+                if pointwise {
+                    // [Cout, Cin] x [Cin, H*W] per image.
+                    for n in 0..<batch {
+                        multiply(input + n * inChannels * pixels, pixels, pixels,
+                                 out + n * outChannels * pixels, pixels, beta, true)
                     }
-                    let band = Swift.max(64, Swift.min(pixels, Self.im2colBudgetBytes / (4 * depth)))
-                    let bandsPerImage = (pixels + band - 1) / band
-                    let tasks = batch * bandsPerImage
-                    // Few bands: unfold once and let GEMM split the product instead.
-                    let splitBands = tasks >= 2 * Parallel.workerCount
-                    Parallel.forRanges(tasks, costPerItem: splitBands ? Int.max / (tasks + 1) : 0) { taskRange in
-                        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: depth * band)
-                        defer { scratch.deallocate() }
-                        for task in taskRange {
-                            let n = task / bandsPerImage
-                            let start = (task % bandsPerImage) * band
-                            let count = Swift.min(band, pixels - start)
-                            rt_im2col(input + n * inChannels * height * width, inChannels, height, width,
-                                      kernelH, kernelW, geometry.stride.y, geometry.stride.x,
-                                      geometry.padding.y, geometry.padding.x, outW, start, count, scratch)
-                            GEMM.multiply(m: outChannels, n: count, k: depth, a: weights, lda: depth,
-                                          b: scratch, ldb: count, beta: beta,
-                                          c: out + n * outChannels * pixels + start, ldc: pixels,
-                                          parallel: !splitBands)
-                        }
+                    return
+                }
+                let band = Swift.max(64, Swift.min(pixels, Self.im2colBudgetBytes / (4 * depth)))
+                let bandsPerImage = (pixels + band - 1) / band
+                let tasks = batch * bandsPerImage
+                // Few bands: unfold once and let GEMM split the product instead.
+                let splitBands = tasks >= 2 * Parallel.workerCount
+                Parallel.forRanges(tasks, costPerItem: splitBands ? Int.max / (tasks + 1) : 0) { taskRange in
+                    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: depth * band)
+                    defer { scratch.deallocate() }
+                    for task in taskRange {
+                        let n = task / bandsPerImage
+                        let start = (task % bandsPerImage) * band
+                        let count = Swift.min(band, pixels - start)
+                        rt_im2col(input + n * inChannels * height * width, inChannels, height, width,
+                                  kernelH, kernelW, geometry.stride.y, geometry.stride.x,
+                                  geometry.padding.y, geometry.padding.x, outW, start, count, scratch)
+                        multiply(scratch, count, count, out + n * outChannels * pixels + start, pixels, beta,
+                                 !splitBands)
                     }
                 }
             }

@@ -6,14 +6,7 @@ extension Tensor {
         precondition(shape.last == inFeatures, "linear weight \(weight.shape) does not take input \(shape)")
         let rows = count / inFeatures
         var output = Tensor(shape: Array(shape.dropLast()) + [outFeatures], repeating: 0)
-        if let bias {
-            precondition(bias.count == outFeatures, "linear bias \(bias.shape) for \(outFeatures) outputs")
-            output.withUnsafeMutableBufferPointer { out in
-                bias.withUnsafeBufferPointer { b in
-                    for r in 0..<rows { (out.baseAddress! + r * outFeatures).update(from: b.baseAddress!, count: outFeatures) }
-                }
-            }
-        }
+        if let bias { output.fillRows(with: bias) }
         withUnsafeBufferPointer { x in
             weight.withUnsafeBufferPointer { w in
                 output.withUnsafeMutableBufferPointer { out in
@@ -24,6 +17,18 @@ extension Tensor {
             }
         }
         return output
+    }
+
+    /// Sets every row (last dimension) to `bias`.
+    mutating func fillRows(with bias: Tensor) {
+        let width = shape.last ?? 0
+        precondition(bias.count == width, "linear bias \(bias.shape) for \(width) outputs")
+        let rows = width == 0 ? 0 : count / width
+        withUnsafeMutableBufferPointer { out in
+            bias.withUnsafeBufferPointer { b in
+                for r in 0..<rows { (out.baseAddress! + r * width).update(from: b.baseAddress!, count: width) }
+            }
+        }
     }
 
     /// Matrix product of the last two dimensions: `[..., m, k] x [k, n] -> [..., m, n]`.

@@ -9,8 +9,8 @@ public struct KernelBenchmark: Sendable {
     public init(runs: Int = 5) { self.runs = runs }
 
     /// The figures' names, in the order they run.
-    public static let figureNames = ["sgemm-2048", "gemm-2048", "conv3x3-320-64x64", "conv3x3-640-32x32",
-                                     "conv1x1-1280-16x16", "attention-4096x8x40", "groupnorm-320-64x64"]
+    public static let figureNames = ["sgemm-2048", "gemm-2048", "bf16-gemm-2048", "conv3x3-320-64x64",
+                                     "conv3x3-640-32x32", "conv1x1-1280-16x16", "attention-4096x8x40", "groupnorm-320-64x64"]
 
     /// Runs the figures whose names are in `only` (all when empty), reporting each line as soon as it is measured.
     public func run(only: Set<String> = [], report: (BenchmarkFigure) -> Void) {
@@ -28,6 +28,10 @@ public struct KernelBenchmark: Sendable {
         func relative(_ name: String, _ rate: Double) {
             report(BenchmarkFigure(name, rate, "GFLOP/s"))
             if let sgemmRate { report(BenchmarkFigure("\(name)-of-sgemm", 100 * rate / sgemmRate, "%")) }
+        }
+        if wanted("bf16-gemm-2048") {
+            // bf16 weights × fp32 activations through GEMM.multiplyBF16 (AVX-512 BF16, or the portable path).
+            relative("bf16-gemm-2048", bf16GemmRate(size: 2048))
         }
         for (name, channels, size, kernel) in [("conv3x3-320-64x64", 320, 64, 3), ("conv3x3-640-32x32", 640, 32, 3),
                                                ("conv1x1-1280-16x16", 1280, 16, 1)] where wanted(name) {
@@ -72,6 +76,20 @@ public struct KernelBenchmark: Sendable {
                 c.withUnsafeMutableBufferPointer { c in
                     GEMM.multiply(m: size, n: size, k: size, a: a.baseAddress!, lda: size, b: a.baseAddress!, ldb: size,
                                   c: c.baseAddress!, ldc: size, parallel: ours)
+                }
+            }
+        }
+        return 2.0 * Double(size * size * size) / seconds / 1e9
+    }
+
+    private func bf16GemmRate(size: Int) -> Double {
+        let b = [Float](repeating: 0.5, count: size * size)
+        let weights = BF16Matrix(Tensor(shape: [size, size], scalars: b))
+        var c = [Float](repeating: 0, count: size * size)
+        let seconds = BenchmarkClock.medianSeconds(runs: runs) {
+            b.withUnsafeBufferPointer { b in
+                c.withUnsafeMutableBufferPointer { c in
+                    GEMM.multiplyBF16(weights, n: size, b: b.baseAddress!, ldb: size, c: c.baseAddress!, rowStride: size)
                 }
             }
         }

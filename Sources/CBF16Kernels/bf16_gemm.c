@@ -1,0 +1,349 @@
+// bf16 GEMM: packed bf16 A panels x fp32 B (converted to bf16 per block), fp32 accumulation.
+//
+// Blocking (Goto style): for each NC-column block of B and KC-deep slice of k, B is converted into NR-wide
+// bf16 panels in a per-thread buffer (L2-sized); then every MR x NR tile of C is computed by a register-blocked
+// micro-kernel. A is packed as MR-row panels of k-pairs, so one 32-bit load gives the two bf16 values that
+// `vdpbf16ps` multiplies with a pair of B rows. The AVX-512 micro-kernel holds MR x 2 zmm accumulators
+// (12 rows x 32 columns), broadcasting A pairs and loading B pairs as vectors.
+#include "CBF16Kernels.h"
+#include <stdlib.h>
+#include <string.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#define MR 12           // rows of C per micro-tile (A panel height)
+#define NR 32           // columns of C per micro-tile (B panel width: two zmm of 16 fp32)
+#define KC 256          // k per block (even): one B panel (KC/2 pairs x NR) is 16 KB, inside L1
+#define NC 512          // columns of B converted per block
+#define MC (MR * 64)    // rows of A per block (768): MC x KC bf16 (384 KB) stays in L2
+
+// MARK: - bf16 conversion
+
+static inline uint16_t to_bf16(float x) {
+    uint32_t u;
+    memcpy(&u, &x, 4);
+    if ((u & 0x7f800000u) == 0) return (uint16_t)((u >> 16) & 0x8000u);       // zero, denormal: signed zero
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((u >> 16) | 0x40u); // NaN: quiet
+    u += 0x7fffu + ((u >> 16) & 1u);                                           // nearest, ties to even
+    return (uint16_t)(u >> 16);
+}
+
+static inline float from_bf16(uint32_t h) {
+    uint32_t u = (h & 0xffffu) << 16;
+    float x;
+    memcpy(&x, &u, 4);
+    return x;
+}
+
+float rt_bf16_round(float x) { return from_bf16(to_bf16(x)); }
+
+// MARK: - Packing A
+
+long rt_bf16_panel_rows(void) { return MR; }
+
+size_t rt_bf16_panel_stride(long k) { return (size_t)((k + 1) & ~1L) * MR; }
+
+size_t rt_bf16_packed_count(long m, long k) { return (size_t)((m + MR - 1) / MR) * rt_bf16_panel_stride(k); }
+
+void rt_bf16_pack(long m, long k, const float *a, long lda, uint16_t *packed) {
+    long pairs = (k + 1) / 2, panels = (m + MR - 1) / MR;
+    for (long panel = 0; panel < panels; panel++) {
+        uint16_t *out = packed + panel * rt_bf16_panel_stride(k);
+        for (long p = 0; p < pairs; p++) {
+            for (long r = 0; r < MR; r++) {
+                long row = panel * MR + r;
+                uint16_t lo = 0, hi = 0;
+                if (row < m) {
+                    lo = to_bf16(a[row * lda + 2 * p]);
+                    if (2 * p + 1 < k) hi = to_bf16(a[row * lda + 2 * p + 1]);
+                }
+                out[(p * MR + r) * 2 + 0] = lo;
+                out[(p * MR + r) * 2 + 1] = hi;
+            }
+        }
+    }
+}
+
+// MARK: - Shared pieces
+
+/// Packed B panel layout: for panel q (columns q*NR ..), pair p, column j: uint32 at [(q * pairs + p) * NR + j],
+/// low half B[2p][j], high half B[2p+1][j]; zero beyond k and beyond the block's columns.
+typedef void (*pack_b_fn)(long kc, long nc, const float *b, long ldb, int transposed, uint32_t *dst);
+typedef void (*kernel_fn)(long pairs, const uint32_t *a, const uint32_t *b, float *c, long rs, long cs,
+                          long mr, long nr, int first, float beta);
+
+/// Adds an MR x NR tile (row-major, NR wide) into C: C = beta*C + t on the first k block, C += t after.
+static void store_tile(const float *t, float *c, long rs, long cs, long mr, long nr, int first, float beta) {
+    for (long r = 0; r < mr; r++) {
+        for (long j = 0; j < nr; j++) {
+            float *d = c + r * rs + j * cs;
+            float v = t[r * NR + j];
+            if (!first) {
+                v = *d + v;
+            } else if (beta != 0) {
+                float s = beta * *d;
+                v = s + v;
+            }
+            *d = v;
+        }
+    }
+}
+
+static void pack_b_portable(long kc, long nc, const float *b, long ldb, int transposed, uint32_t *dst) {
+    long pairs = (kc + 1) / 2, panels = (nc + NR - 1) / NR;
+    for (long q = 0; q < panels; q++) {
+        for (long p = 0; p < pairs; p++) {
+            for (long j = 0; j < NR; j++) {
+                long col = q * NR + j;
+                uint32_t lo = 0, hi = 0;
+                if (col < nc) {
+                    const float *x0 = transposed ? b + col * ldb + 2 * p : b + 2 * p * ldb + col;
+                    lo = to_bf16(*x0);
+                    if (2 * p + 1 < kc) hi = to_bf16(transposed ? x0[1] : x0[ldb]);
+                }
+                dst[(q * pairs + p) * NR + j] = lo | hi << 16;
+            }
+        }
+    }
+}
+
+/// The portable micro-kernel: per pair, the odd product then the even one, as `vdpbf16ps` specifies.
+static void kernel_portable(long pairs, const uint32_t *a, const uint32_t *b, float *c, long rs, long cs,
+                            long mr, long nr, int first, float beta) {
+    float acc[MR * NR] = {0};
+    for (long p = 0; p < pairs; p++) {
+        float blo[NR], bhi[NR];
+        for (long j = 0; j < NR; j++) {
+            blo[j] = from_bf16(b[p * NR + j]);
+            bhi[j] = from_bf16(b[p * NR + j] >> 16);
+        }
+        for (long r = 0; r < MR; r++) {
+            float alo = from_bf16(a[p * MR + r]), ahi = from_bf16(a[p * MR + r] >> 16);
+            for (long j = 0; j < NR; j++) {
+                float t = acc[r * NR + j] + ahi * bhi[j];
+                acc[r * NR + j] = t + alo * blo[j];
+            }
+        }
+    }
+    store_tile(acc, c, rs, cs, mr, nr, first, beta);
+}
+
+/// The converted-B block, one per thread (about 270 KB), kept for the thread's lifetime: GEMMs run on the few
+/// long-lived worker threads, so the buffer is allocated once per worker rather than once per call.
+static uint32_t *thread_buffer(void) {
+    static _Thread_local uint32_t *buffer;
+    if (!buffer) buffer = aligned_alloc(64, (size_t)(NC + NR) * (KC / 2) * sizeof(uint32_t));
+    if (!buffer) abort();
+    return buffer;
+}
+
+static void gemm_driver(long m, long n, long k, const uint16_t *packed_a, const float *b, long ldb, int bt,
+                        float *c, long rs, long cs, float beta, pack_b_fn pack, kernel_fn kernel) {
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0) {
+        for (long i = 0; i < m; i++)
+            for (long j = 0; j < n; j++) c[i * rs + j * cs] = beta == 0 ? 0 : beta * c[i * rs + j * cs];
+        return;
+    }
+    const uint32_t *a32 = (const uint32_t *)packed_a;
+    long all_pairs = (k + 1) / 2;
+    uint32_t *bbuf = thread_buffer();
+    for (long jc = 0; jc < n; jc += NC) {
+        long nc = n - jc < NC ? n - jc : NC;
+        for (long pc = 0; pc < k; pc += KC) {
+            long kc = k - pc < KC ? k - pc : KC, pairs = (kc + 1) / 2;
+            pack(kc, nc, bt ? b + jc * ldb + pc : b + pc * ldb + jc, ldb, bt, bbuf);
+            for (long ic = 0; ic < m; ic += MC) {
+                long mc = m - ic < MC ? m - ic : MC;
+                for (long jr = 0; jr < nc; jr += NR) {
+                    const uint32_t *bp = bbuf + (jr / NR) * pairs * NR;
+                    long nr = nc - jr < NR ? nc - jr : NR;
+                    for (long ir = 0; ir < mc; ir += MR) {
+                        long i = ic + ir, mr = mc - ir < MR ? mc - ir : MR;
+                        const uint32_t *ap = a32 + ((i / MR) * all_pairs + pc / 2) * MR;
+                        kernel(pairs, ap, bp, c + i * rs + (jc + jr) * cs, rs, cs, mr, nr, pc == 0, beta);
+                    }
+                }
+            }
+        }
+    }
+}
+
+void rt_bf16_gemm_portable(long m, long n, long k, const uint16_t *packed_a, const float *b, long ldb,
+                           int b_transposed, float *c, long c_row_stride, long c_col_stride, float beta) {
+    gemm_driver(m, n, k, packed_a, b, ldb, b_transposed, c, c_row_stride, c_col_stride, beta,
+                pack_b_portable, kernel_portable);
+}
+
+// MARK: - AVX-512 BF16
+
+#if defined(__x86_64__)
+#define AVX512BF16 __attribute__((target("avx512f,avx512bf16,avx512bw,avx512vl")))
+
+int rt_bf16_supported(void) {
+    static int cached = -1;
+    if (cached < 0) {
+        __builtin_cpu_init();
+        cached = __builtin_cpu_supports("avx512bf16") && __builtin_cpu_supports("avx512bw") ? 1 : 0;
+    }
+    return cached;
+}
+
+static inline __mmask16 column_mask(long count) {
+    return count >= 16 ? (__mmask16)0xffff : count <= 0 ? 0 : (__mmask16)((1u << count) - 1);
+}
+
+/// Converts two fp32 rows (16 columns each) into 16 interleaved bf16 pairs.
+AVX512BF16 static inline __m512i pair_rows(__m512 r0, __m512 r1) {
+    const __m512i interleave = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8,
+                                                23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+    __m512i both = (__m512i)_mm512_cvtne2ps_pbh(r1, r0);   // [bf16(r0) x16 | bf16(r1) x16]
+    return _mm512_permutexvar_epi16(interleave, both);
+}
+
+/// Transposes a 16 x 16 matrix of 32-bit elements held as 16 rows.
+AVX512BF16 static inline void transpose16(__m512i r[16]) {
+    __m512i t[16], u[16];
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_epi32(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_epi32(r[i], r[i + 1]);
+    }
+    for (int g = 0; g < 16; g += 4) {   // u[g + j], lane L: rows g..g+3 of column 4L + j
+        u[g + 0] = _mm512_unpacklo_epi64(t[g], t[g + 2]);
+        u[g + 1] = _mm512_unpackhi_epi64(t[g], t[g + 2]);
+        u[g + 2] = _mm512_unpacklo_epi64(t[g + 1], t[g + 3]);
+        u[g + 3] = _mm512_unpackhi_epi64(t[g + 1], t[g + 3]);
+    }
+    for (int j = 0; j < 4; j++) {
+        __m512i a = _mm512_shuffle_i32x4(u[j], u[4 + j], 0x88), b = _mm512_shuffle_i32x4(u[j], u[4 + j], 0xdd);
+        __m512i c = _mm512_shuffle_i32x4(u[8 + j], u[12 + j], 0x88), d = _mm512_shuffle_i32x4(u[8 + j], u[12 + j], 0xdd);
+        r[j] = _mm512_shuffle_i32x4(a, c, 0x88);
+        r[8 + j] = _mm512_shuffle_i32x4(a, c, 0xdd);
+        r[4 + j] = _mm512_shuffle_i32x4(b, d, 0x88);
+        r[12 + j] = _mm512_shuffle_i32x4(b, d, 0xdd);
+    }
+}
+
+AVX512BF16 static void pack_b_avx(long kc, long nc, const float *b, long ldb, int transposed, uint32_t *dst) {
+    long pairs = (kc + 1) / 2, panels = (nc + NR - 1) / NR;
+    if (!transposed) {
+        for (long p = 0; p < pairs; p++) {
+            const float *row0 = b + 2 * p * ldb, *row1 = row0 + ldb;
+            int has1 = 2 * p + 1 < kc;
+            for (long q = 0; q < panels; q++) {
+                for (long h = 0; h < 2; h++) {
+                    long col = q * NR + h * 16;
+                    __mmask16 mask = column_mask(nc - col);
+                    __m512 r0 = _mm512_maskz_loadu_ps(mask, row0 + col);
+                    __m512 r1 = has1 ? _mm512_maskz_loadu_ps(mask, row1 + col) : _mm512_setzero_ps();
+                    _mm512_store_si512(dst + (q * pairs + p) * NR + h * 16, pair_rows(r0, r1));
+                }
+            }
+        }
+        return;
+    }
+    // B stored n x k: each column's k values are contiguous. Convert 16 pairs of 16 columns, then transpose.
+    for (long q = 0; q < panels; q++) {
+        for (long p = 0; p < pairs; p += 16) {
+            long count = pairs - p < 16 ? pairs - p : 16;
+            __mmask16 m0 = column_mask(kc - 2 * p), m1 = column_mask(kc - 2 * p - 16);
+            for (long h = 0; h < 2; h++) {
+                __m512i v[16];
+                for (long j = 0; j < 16; j++) {
+                    long col = q * NR + h * 16 + j;
+                    v[j] = _mm512_setzero_si512();
+                    if (col < nc) {
+                        const float *src = b + col * ldb + 2 * p;
+                        __m512 lo = _mm512_maskz_loadu_ps(m0, src), hi = _mm512_maskz_loadu_ps(m1, src + 16);
+                        v[j] = (__m512i)_mm512_cvtne2ps_pbh(hi, lo);   // 16 pairs in k order
+                    }
+                }
+                transpose16(v);
+                for (long t = 0; t < count; t++) _mm512_store_si512(dst + (q * pairs + p + t) * NR + h * 16, v[t]);
+            }
+        }
+    }
+}
+
+AVX512BF16 static void kernel_avx(long pairs, const uint32_t *a, const uint32_t *b, float *c, long rs, long cs,
+                                  long mr, long nr, int first, float beta) {
+    __m512 acc0[MR], acc1[MR];
+#pragma clang loop unroll(full)
+    for (int r = 0; r < MR; r++) {
+        acc0[r] = acc1[r] = _mm512_setzero_ps();
+        if (r < mr && cs == 1) {   // C is read only after the k loop: start fetching it now
+            _mm_prefetch((const char *)(c + r * rs), _MM_HINT_T0);
+            _mm_prefetch((const char *)(c + r * rs + NR - 1), _MM_HINT_T0);
+        }
+    }
+    for (long p = 0; p < pairs; p++) {
+        __m512bh b0 = (__m512bh)_mm512_load_si512(b + p * NR);
+        __m512bh b1 = (__m512bh)_mm512_load_si512(b + p * NR + 16);
+#pragma clang loop unroll(full)
+        for (int r = 0; r < MR; r++) {
+            __m512bh av = (__m512bh)_mm512_set1_epi32((int)a[p * MR + r]);
+            acc0[r] = _mm512_dpbf16_ps(acc0[r], av, b0);
+            acc1[r] = _mm512_dpbf16_ps(acc1[r], av, b1);
+        }
+    }
+    if (cs != 1) {
+        float tile[MR * NR] __attribute__((aligned(64)));
+#pragma clang loop unroll(full)
+        for (int r = 0; r < MR; r++) {
+            _mm512_store_ps(tile + r * NR, acc0[r]);
+            _mm512_store_ps(tile + r * NR + 16, acc1[r]);
+        }
+        if (rs != 1) {
+            store_tile(tile, c, rs, cs, mr, nr, first, beta);
+            return;
+        }
+        // C stored transposed (column j contiguous): gather each tile column and write it as one vector.
+        const __m512i rows = _mm512_set_epi32(15 * NR, 14 * NR, 13 * NR, 12 * NR, 11 * NR, 10 * NR, 9 * NR, 8 * NR,
+                                              7 * NR, 6 * NR, 5 * NR, 4 * NR, 3 * NR, 2 * NR, NR, 0);
+        __mmask16 rmask = column_mask(mr);
+        __m512 scale = _mm512_set1_ps(first ? beta : 1);
+        int overwrite = first && beta == 0;
+        for (long j = 0; j < nr; j++) {
+            float *col = c + j * cs;
+            __m512 v = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), rmask, rows, tile + j, 4);
+            if (!overwrite) v = _mm512_add_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(rmask, col), scale), v);
+            _mm512_mask_storeu_ps(col, rmask, v);
+        }
+        return;
+    }
+    __mmask16 m0 = column_mask(nr), m1 = column_mask(nr - 16);
+    __m512 scale = _mm512_set1_ps(first ? beta : 1);
+    int overwrite = first && beta == 0;
+#pragma clang loop unroll(full)
+    for (int r = 0; r < MR; r++) {
+        if (r < mr) {
+            float *row = c + r * rs;
+            __m512 v0 = acc0[r], v1 = acc1[r];
+            if (!overwrite) {
+                v0 = _mm512_add_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(m0, row), scale), v0);
+                v1 = _mm512_add_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(m1, row + 16), scale), v1);
+            }
+            _mm512_mask_storeu_ps(row, m0, v0);
+            _mm512_mask_storeu_ps(row + 16, m1, v1);
+        }
+    }
+}
+
+void rt_bf16_gemm(long m, long n, long k, const uint16_t *packed_a, const float *b, long ldb, int b_transposed,
+                  float *c, long c_row_stride, long c_col_stride, float beta) {
+    int fast = rt_bf16_supported();
+    gemm_driver(m, n, k, packed_a, b, ldb, b_transposed, c, c_row_stride, c_col_stride, beta,
+                fast ? pack_b_avx : pack_b_portable, fast ? kernel_avx : kernel_portable);
+}
+
+#else
+
+int rt_bf16_supported(void) { return 0; }
+
+void rt_bf16_gemm(long m, long n, long k, const uint16_t *packed_a, const float *b, long ldb, int b_transposed,
+                  float *c, long c_row_stride, long c_col_stride, float beta) {
+    rt_bf16_gemm_portable(m, n, k, packed_a, b, ldb, b_transposed, c, c_row_stride, c_col_stride, beta);
+}
+
+#endif

@@ -1,0 +1,41 @@
+// bfloat16 matrix multiplication for RetouchTensor's `--precision bf16` mode.
+//
+// A (the weights) is packed once into bf16 panels; B (the activations) stays fp32 and is converted to bf16
+// block by block inside the GEMM; products accumulate in fp32. Every function is single-threaded; Swift
+// splits the work across cores. Rounding to bf16 is round-to-nearest-even with denormals flushed to zero,
+// as the AVX-512 BF16 instructions do, on both the AVX-512 path and the portable fallback.
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+/// Non-zero when this CPU executes AVX-512 BF16 (`vdpbf16ps`); otherwise the portable path runs.
+int rt_bf16_supported(void);
+
+/// Rows per packed A panel: split A's rows across workers only at multiples of this.
+long rt_bf16_panel_rows(void);
+
+/// Number of uint16 elements the packed form of an m x k matrix needs (m padded to whole panels, k to even).
+size_t rt_bf16_packed_count(long m, long k);
+
+/// Elements of packed A between the starts of two consecutive panels (for a matrix with k columns).
+size_t rt_bf16_panel_stride(long k);
+
+/// Packs fp32 row-major a[m x k] (leading dimension lda) into bf16 panels, rounding to nearest even.
+/// `packed` must hold rt_bf16_packed_count(m, k) elements; padding is zero-filled.
+void rt_bf16_pack(long m, long k, const float *a, long lda, uint16_t *packed);
+
+/// C = A · op(B) + beta · C, A packed by rt_bf16_pack, fp32 accumulation.
+///
+/// op(B) is k x n: when b_transposed is zero, B is stored k x n row-major (b[p * ldb + j]); otherwise it is
+/// stored n x k (b[j * ldb + p]). C[i][j] lives at c[i * c_row_stride + j * c_col_stride]. With beta == 0, C is
+/// not read. Uses AVX-512 BF16 when the CPU has it, the portable path otherwise.
+void rt_bf16_gemm(long m, long n, long k, const uint16_t *packed_a, const float *b, long ldb, int b_transposed,
+                  float *c, long c_row_stride, long c_col_stride, float beta);
+
+/// rt_bf16_gemm on the portable path regardless of the CPU (bf16-rounded inputs, fp32 arithmetic, the same
+/// pair order and k blocking as the AVX-512 path). For tests and CPUs without AVX-512 BF16.
+void rt_bf16_gemm_portable(long m, long n, long k, const uint16_t *packed_a, const float *b, long ldb,
+                           int b_transposed, float *c, long c_row_stride, long c_col_stride, float beta);
+
+/// Rounds one float to bf16 (nearest even, denormals to signed zero, NaN kept quiet) and back.
+float rt_bf16_round(float x);

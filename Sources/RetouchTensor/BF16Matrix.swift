@@ -1,0 +1,43 @@
+import CBF16Kernels
+
+/// A constant fp32 matrix (a layer's weights) rounded to bfloat16 and packed for `GEMM.multiplyBF16`.
+///
+/// Rounding is to nearest, ties to even (denormals become zero). The packed layout belongs to the C kernel:
+/// rows are grouped into panels of `rt_bf16_panel_rows()` and columns into pairs, zero-padded.
+public struct BF16Matrix: Sendable {
+    /// Rows of the matrix (a layer's output features or channels).
+    public let rows: Int
+    /// Columns of the matrix (input features, or `Cin · kh · kw` for a convolution weight).
+    public let columns: Int
+    /// The packed bf16 panels.
+    let packed: [UInt16]
+
+    /// Rounds and packs `tensor`, read as a `[shape[0] × rest]` matrix: a `[out, in]` linear weight, or an OIHW
+    /// convolution weight as `[Cout × Cin·kh·kw]`.
+    public init(_ tensor: Tensor) {
+        precondition(tensor.rank >= 2 && tensor.count > 0, "BF16Matrix wants a non-empty matrix or conv weight, got \(tensor.shape)")
+        let rows = tensor.shape[0], columns = tensor.count / rows
+        self.rows = rows
+        self.columns = columns
+        let panelRows = rt_bf16_panel_rows(), panelStride = Int(rt_bf16_panel_stride(columns))
+        let panels = (rows + panelRows - 1) / panelRows
+        packed = tensor.withUnsafeBufferPointer { source in
+            [UInt16](unsafeUninitializedCapacity: Int(rt_bf16_packed_count(rows, columns))) { buffer, initialized in
+                let source = source.baseAddress!, target = buffer.baseAddress!
+                // Panels are independent, so packing splits across workers by whole panels.
+                Parallel.forRanges(panels, costPerItem: panelRows * columns) { range in
+                    let first = range.lowerBound * panelRows, last = Swift.min(rows, range.upperBound * panelRows)
+                    rt_bf16_pack(last - first, columns, source + first * columns, columns,
+                                 target + range.lowerBound * panelStride)
+                }
+                initialized = buffer.count
+            }
+        }
+    }
+
+    /// Bytes held by the packed matrix (about half the fp32 size).
+    public var byteCount: Int { packed.count * MemoryLayout<UInt16>.stride }
+
+    /// Whether this CPU runs the AVX-512 BF16 kernel (otherwise bf16 products take the slower portable path).
+    public static var isAccelerated: Bool { rt_bf16_supported() != 0 }
+}
