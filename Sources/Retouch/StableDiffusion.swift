@@ -53,11 +53,14 @@ public struct StableDiffusion: Sendable {
         public var vPrediction: Bool
         /// Which components stay in memory between phases.
         public var residency: Residency
+        /// The format of the weight matrices (and so of the products).
+        public var precision: Precision
         /// Creates options.
-        public init(variant: String? = nil, vPrediction: Bool = false, residency: Residency = .keepAll) {
+        public init(variant: String? = nil, vPrediction: Bool = false, residency: Residency = .keepAll, precision: Precision = .fp32) {
             self.variant = variant
             self.vPrediction = vPrediction
             self.residency = residency
+            self.precision = precision
         }
     }
 
@@ -116,26 +119,28 @@ public struct StableDiffusion: Sendable {
         switch try ModelLocation.resolve(argument) {
         case .diffusersFolder(let url):
             let folder = try DiffusersFolder(url: url, variant: options.variant)
+            let precision = options.precision
             let schedulerURL = url.appendingPathComponent("scheduler/scheduler_config.json")
             let schedulerConfig = try SchedulerConfig(url: schedulerURL)
             return try StableDiffusion(
                 tokenizer: try CLIPTokenizer(folder: url.appendingPathComponent("tokenizer")),
-                textEncoder: { try CLIPTextModel(config: folder.textEncoderConfig(), weights: folder.weights("text_encoder")) },
-                unet: { try UNet2DConditionModel(config: folder.unetConfig(), weights: folder.weights("unet")) },
-                vae: { try AutoencoderKL(config: folder.vaeConfig(), weights: folder.weights("vae")) },
+                textEncoder: { try CLIPTextModel(config: folder.textEncoderConfig(), weights: folder.weights("text_encoder"), precision: precision) },
+                unet: { try UNet2DConditionModel(config: folder.unetConfig(), weights: folder.weights("unet"), precision: precision) },
+                vae: { try AutoencoderKL(config: folder.vaeConfig(), weights: folder.weights("vae"), precision: precision) },
                 schedulerConfig: schedulerConfig,
                 defaultScheduler: try defaultScheduler(schedulerURL),
                 name: url.lastPathComponent, residency: options.residency)
         case .singleFile(let url):
             let checkpoint = try LDMCheckpoint(url: url, options: .init(predictionType: options.vPrediction ? .vPrediction : .epsilon))
             let file = url.path
+            let precision = options.precision
             return try StableDiffusion(
                 tokenizer: try CLIPTokenizer.bundled(padToken: checkpoint.padToken),
                 textEncoder: { try CLIPTextModel(config: CLIPTextConfig(ConfigReader(data: checkpoint.textEncoderConfig, file: file)),
-                                                 weights: checkpoint.textEncoder) },
+                                                 weights: checkpoint.textEncoder, precision: precision) },
                 unet: { try UNet2DConditionModel(config: UNetConfig(ConfigReader(data: checkpoint.unetConfig, file: file)),
-                                                 weights: checkpoint.unet) },
-                vae: { try AutoencoderKL(config: VAEConfig(ConfigReader(data: checkpoint.vaeConfig, file: file)), weights: checkpoint.vae) },
+                                                 weights: checkpoint.unet, precision: precision) },
+                vae: { try AutoencoderKL(config: VAEConfig(ConfigReader(data: checkpoint.vaeConfig, file: file)), weights: checkpoint.vae, precision: precision) },
                 schedulerConfig: try SchedulerConfig(data: checkpoint.schedulerConfig, file: file),
                 defaultScheduler: .pndm,
                 name: url.deletingPathExtension().lastPathComponent, residency: options.residency)

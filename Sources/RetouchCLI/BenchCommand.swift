@@ -1,5 +1,6 @@
 import ArgumentParser
 import Retouch
+import RetouchModels
 
 /// `retouch bench`: performance figures, one `name: value unit` line each.
 struct BenchCommand: ParsableCommand {
@@ -49,8 +50,12 @@ struct ModelsBench: ParsableCommand {
     @Option(help: "Model residency for inpaint-512: lean (the CLI's one-shot default) or keep-all.")
     var residency = "lean"
 
+    @Option(help: "Weight precision: fp32 or bf16.")
+    var precision = "fp32"
+
     func validate() throws {
         guard runs > 0 else { throw ValidationError("--runs must be positive") }
+        guard Precision(rawValue: precision) != nil else { throw ValidationError("--precision must be fp32 or bf16; got '\(precision)'") }
         guard Residency(rawValue: residency) != nil else { throw ValidationError("--residency must be lean or keep-all; got '\(residency)'") }
         for name in only where !ModelBenchmark.figureNames.contains(name) {
             throw ValidationError("unknown figure '\(name)'; choose from \(ModelBenchmark.figureNames.joined(separator: ", "))")
@@ -58,6 +63,7 @@ struct ModelsBench: ParsableCommand {
     }
 
     func run() throws {
-        try ModelBenchmark(runs: runs, residency: Residency(rawValue: residency) ?? .lean).run(only: Set(only)) { print($0); fflushStdout() }
+        try ModelBenchmark(runs: runs, residency: Residency(rawValue: residency) ?? .lean,
+                           precision: Precision(rawValue: precision) ?? .fp32).run(only: Set(only)) { print($0); fflushStdout() }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Retouch
 import RetouchImaging
+import RetouchModels
 import RetouchSchedulers
 import RetouchTokenizer
 
@@ -46,6 +47,9 @@ struct DiffusionOptions: ParsableArguments {
     @Option(help: "Model residency: lean (drop each model as soon as the run is done with it; the default for one-image commands) or keep-all (the default for outpaint, variations and walk).")
     var residency: String?
 
+    @Option(help: "Weight precision: fp32 (default) or bf16 (half the memory; uses the CPU's bf16 dot products where it has them).")
+    var precision = "fp32"
+
     @Option(help: "VAE tiling: auto (tile images over 768 px on a side), on, or off.")
     var vaeTiling = "auto"
 
@@ -60,6 +64,7 @@ struct DiffusionOptions: ParsableArguments {
         if let residency, Residency(rawValue: residency) == nil {
             throw ValidationError("--residency must be lean or keep-all; got '\(residency)'")
         }
+        guard Precision(rawValue: precision) != nil else { throw ValidationError("--precision must be fp32 or bf16; got '\(precision)'") }
         guard VAETiling.Mode(rawValue: vaeTiling) != nil else {
             throw ValidationError("--vae-tiling must be auto, on or off; got '\(vaeTiling)'")
         }
@@ -93,7 +98,8 @@ struct DiffusionOptions: ParsableArguments {
     /// Loads the model with `--residency`, or `defaultResidency` when it is not given.
     func loadModel(defaultResidency: Residency) throws -> StableDiffusion {
         try StableDiffusion.load(model, options: .init(variant: variant, vPrediction: vPrediction,
-                                                       residency: residency.flatMap(Residency.init(rawValue:)) ?? defaultResidency))
+                                                       residency: residency.flatMap(Residency.init(rawValue:)) ?? defaultResidency,
+                                                       precision: Precision(rawValue: precision) ?? .fp32))
     }
 }
 

@@ -79,7 +79,7 @@ func multistepSchedule(_ config: SchedulerConfig, steps: Int, karras: Bool) -> (
         times = (0...steps).reversed().dropLast().map { Double($0 * ratio + config.stepsOffset) }
     case .trailing:
         let ratio = Double(n) / Double(steps)
-        times = stride(from: Double(n), to: 0, by: -ratio).map { $0.rounded(.toNearestOrEven) - 1 }
+        times = (0..<steps).map { (Double(n) - Double($0) * ratio).rounded(.toNearestOrEven) - 1 }   // numpy's arange, exactly `steps` values
     }
     var stepSigmas: [Double]
     if karras {

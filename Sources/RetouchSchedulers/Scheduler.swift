@@ -62,7 +62,9 @@ func spacedTimesteps(_ config: SchedulerConfig, steps: Int) -> [Double] {
         return (0..<steps).reversed().map { Double($0 * ratio + config.stepsOffset) }
     case .trailing:
         let ratio = Double(n) / Double(steps)
-        return stride(from: Double(n), to: 0, by: -ratio).map { ($0).rounded(.toNearestOrEven) - 1 }
+        // numpy's arange(n, 0, -ratio): exactly `steps` values n − i·ratio (a Swift stride can add one more
+        // just above 0 through rounding error, a 7th timestep of −1 for 6 steps).
+        return (0..<steps).map { (Double(n) - Double($0) * ratio).rounded(.toNearestOrEven) - 1 }
     case .linspace:
         return (0..<steps).map { i in (Double(n - 1) * Double(i) / Double(max(steps - 1, 1))).rounded(.toNearestOrEven) }.reversed()
     }

@@ -13,11 +13,14 @@ public struct ModelBenchmark: Sendable {
     public var runs: Int
     /// Model residency of the whole-inpaint figure (the CLI's one-shot default is lean).
     public var residency: Residency = .lean
+    /// Weight precision of every model.
+    public var precision: Precision = .fp32
 
     /// Creates the benchmark.
-    public init(runs: Int = 3, residency: Residency = .lean) {
+    public init(runs: Int = 3, residency: Residency = .lean, precision: Precision = .fp32) {
         self.runs = runs
         self.residency = residency
+        self.precision = precision
     }
 
     /// Figure names, in the order they run.
@@ -30,12 +33,12 @@ public struct ModelBenchmark: Sendable {
         let weights = RandomWeights(seed: 0)
 
         if wanted("text-encode") {
-            let encoder = try CLIPTextModel(config: .sd15, weights: weights)
+            let encoder = try CLIPTextModel(config: .sd15, weights: weights, precision: precision)
             let tokens = [[49406] + Array(repeating: 320, count: 75) + [49407], [49406] + Array(repeating: 49407, count: 76)]
             measure("text-encode", report) { _ = encoder.encode(tokens) }
         }
         if wanted("unet-step-256") || wanted("unet-step-512") {
-            let unet = try UNet2DConditionModel(config: .sd15, weights: weights)
+            let unet = try UNet2DConditionModel(config: .sd15, weights: weights, precision: precision)
             let context = Tensor(shape: [2, 77, 768], repeating: 0.1)
             for size in [256, 512] where wanted("unet-step-\(size)") {
                 // One classifier-free-guided step: unconditional and conditional halves in one batch of 2.
@@ -44,7 +47,7 @@ public struct ModelBenchmark: Sendable {
             }
         }
         if wanted("vae-encode-512") || wanted("vae-decode-512") {
-            let vae = try AutoencoderKL(config: .sd15, weights: weights)
+            let vae = try AutoencoderKL(config: .sd15, weights: weights, precision: precision)
             if wanted("vae-encode-512") {
                 let image = Tensor(shape: [1, 3, 512, 512], repeating: 0.2)
                 measure("vae-encode-512", report) { _ = vae.encode(image) }
@@ -114,10 +117,11 @@ extension ModelBenchmark {
         var inpaintConfig = UNetConfig.sd15
         inpaintConfig.inChannels = 9
         let unetConfig = inpaintConfig
+        let precision = self.precision
         let model = try StableDiffusion(tokenizer: try CLIPTokenizer.bundled(),
-                                        textEncoder: { try CLIPTextModel(config: .sd15, weights: RandomWeights(seed: 2)) },
-                                        unet: { try UNet2DConditionModel(config: unetConfig, weights: RandomWeights(seed: 3)) },
-                                        vae: { try AutoencoderKL(config: .sd15, weights: RandomWeights(seed: 4)) },
+                                        textEncoder: { try CLIPTextModel(config: .sd15, weights: RandomWeights(seed: 2), precision: precision) },
+                                        unet: { try UNet2DConditionModel(config: unetConfig, weights: RandomWeights(seed: 3), precision: precision) },
+                                        vae: { try AutoencoderKL(config: .sd15, weights: RandomWeights(seed: 4), precision: precision) },
                                         schedulerConfig: SchedulerConfig(), defaultScheduler: .pndm, name: "random-sd15-inpainting",
                                         residency: residency)
         let photo = Image(width: 512, height: 512, channels: 3, pixels: (0..<(512 * 512 * 3)).map { Float($0 % 251) / 250 })

@@ -10,13 +10,16 @@ public struct WeightLoader {
     public let source: any WeightSource
     /// Keys that may be present and unused (e.g. `position_ids` buffers).
     public let ignoredSuffixes: [String]
+    /// The format weight matrices are kept in.
+    public var precision: Precision = .fp32
     private var prefix: [String] = []
     private(set) var used: Set<String> = []
 
     /// Creates a loader over `source`.
-    public init(source: any WeightSource, ignoring ignoredSuffixes: [String] = []) {
+    public init(source: any WeightSource, ignoring ignoredSuffixes: [String] = [], precision: Precision = .fp32) {
         self.source = source
         self.ignoredSuffixes = ignoredSuffixes
+        self.precision = precision
     }
 
     /// The tensor `name` (under the current scope), which must have `shape`.

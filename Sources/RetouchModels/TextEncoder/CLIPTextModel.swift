@@ -14,8 +14,8 @@ public struct CLIPTextModel: Sendable {
     public static let ignoredKeys = ["position_ids", "logit_scale", "text_projection.weight"]
 
     /// Builds the model from weights named as transformers names them (`text_model.…`).
-    public init(config: CLIPTextConfig, weights: any WeightSource) throws {
-        var loader = WeightLoader(source: weights, ignoring: Self.ignoredKeys)
+    public init(config: CLIPTextConfig, weights: any WeightSource, precision: Precision = .fp32) throws {
+        var loader = WeightLoader(source: weights, ignoring: Self.ignoredKeys, precision: precision)
         let hidden = config.hiddenSize
         self.config = config
         (tokenEmbedding, positionEmbedding, layers, finalNorm) = try loader.scope("text_model") { loader in

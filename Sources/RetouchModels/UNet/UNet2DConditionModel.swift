@@ -14,8 +14,8 @@ public struct UNet2DConditionModel: Sendable {
     let convOut: Conv2dLayer
 
     /// Builds the model from weights in diffusers naming.
-    public init(config: UNetConfig, weights: any WeightSource) throws {
-        var loader = WeightLoader(source: weights)
+    public init(config: UNetConfig, weights: any WeightSource, precision: Precision = .fp32) throws {
+        var loader = WeightLoader(source: weights, precision: precision)
         self.config = config
         let channels = config.blockOutChannels
         timeEmbedding = try TimestepEmbedding(&loader, channels: channels[0], embeddingDim: config.timeEmbeddingDim,

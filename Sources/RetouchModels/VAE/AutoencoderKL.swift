@@ -30,8 +30,8 @@ public struct AutoencoderKL: Sendable {
     let decoder: VAEDecoder
 
     /// Builds the model from weights in diffusers naming.
-    public init(config: VAEConfig, weights: any WeightSource) throws {
-        var loader = WeightLoader(source: weights)
+    public init(config: VAEConfig, weights: any WeightSource, precision: Precision = .fp32) throws {
+        var loader = WeightLoader(source: weights, precision: precision)
         self.config = config
         encoder = try VAEEncoder(&loader, config: config)
         decoder = try VAEDecoder(&loader, config: config)
