@@ -82,11 +82,26 @@ public struct EditPipelines: Sendable {
     func generate<R: RandomSource>(_ settings: DiffusionSettings, noise: Tensor, embeddings: Tensor, random: inout R,
                                    warnings: [String], progress: Progress?) throws -> DiffusionResult {
         var scheduler = try scheduler(settings)
+        let inpainting = wholeImageConditioning(pixels: Tensor(shape: [1, 3, noise.shape[2] * model.vaeScaleFactor, noise.shape[3] * model.vaeScaleFactor]))
+        if inpainting != nil { model.finished(with: .vae) }
         let final = try DenoiseLoop(unet: model.unet).run(latents: noise * scheduler.initNoiseSigma, scheduler: &scheduler, startIndex: 0,
                                                           context: embeddings, guidance: settings.guidance,
-                                                          inpainting: nil, random: &random, progress: progress, isCancelled: { Task.isCancelled })
+                                                          inpainting: inpainting, random: &random, progress: progress, isCancelled: { Task.isCancelled })
         model.finished(with: .unet)
         return DiffusionResult(image: decode(final), warnings: warnings)
+    }
+
+    /// For a 9-channel inpainting model used to generate or restyle a whole image, AUTOMATIC1111's conditioning:
+    /// the mask covers everything and the masked-image latent is the VAE's mean for `pixels` (a mid-grey image for
+    /// text to image). Taken from the distribution's mean, so the random stream is not touched. Nil for 4-channel
+    /// models.
+    func wholeImageConditioning(pixels: Tensor) -> InpaintConditioning? {
+        guard model.isInpaintingModel else { return nil }
+        var latents = model.vae.encode(pixels, tiling: vaeTiling).mean
+        if let shift = model.vaeConfig.shiftFactor { latents = latents + (-shift) }
+        latents = latents * model.vaeConfig.scalingFactor
+        let mask = Tensor(shape: [1, 1, latents.shape[2], latents.shape[3]], repeating: 1)
+        return .channels(mask: mask, maskedImageLatents: latents)
     }
 
     /// The latent shape of a `width`×`height` image, or an error when the size is not a positive multiple of the VAE factor.
@@ -106,13 +121,15 @@ public struct EditPipelines: Sendable {
         var random = TorchRandomSource(seed: settings.seed)
         let start = scheduler.startIndex(strength: strength)
         guard start < scheduler.timesteps.count else { throw PipelineError("strength \(strength) leaves no denoising steps") }
-        let imageLatents = encode(ImageTensorConversion.tensor(from: image), random: &random)
+        let pixels = ImageTensorConversion.tensor(from: image)
+        let imageLatents = encode(pixels, random: &random)
+        let inpainting = wholeImageConditioning(pixels: pixels)
         model.finished(with: .vae)
         let noise = random.normalTensor(imageLatents.shape)
         let latents = scheduler.addNoise(imageLatents, noise: noise, stepIndex: start)
         let final = try DenoiseLoop(unet: model.unet).run(latents: latents, scheduler: &scheduler, startIndex: start,
                                                           context: conditioning.embeddings, guidance: settings.guidance,
-                                                          inpainting: nil, random: &random, progress: progress, isCancelled: { Task.isCancelled })
+                                                          inpainting: inpainting, random: &random, progress: progress, isCancelled: { Task.isCancelled })
         model.finished(with: .unet)
         return DiffusionResult(image: decode(final), warnings: conditioning.warnings)
     }
