@@ -31,10 +31,12 @@ extension Tensor {
     /// 2-D cross-correlation as PyTorch's `conv2d`: input `[N, Cin, H, W]`, weight `[Cout, Cin, kh, kw]`,
     /// optional bias `[Cout]`; returns `[N, Cout, Hout, Wout]`.
     ///
-    /// A 1×1, stride-1, unpadded convolution is a plain GEMM. Otherwise each worker unfolds a band of output
-    /// pixels (im2col, bounded by `im2colBudgetBytes`) and multiplies it by the weight matrix, so the full
-    /// im2col matrix is never materialised.
-    public func conv2d(weight: Tensor, bias: Tensor? = nil, geometry: Conv2dGeometry = .init()) -> Tensor {
+    /// A 1×1, stride-1, unpadded convolution is a plain GEMM. A 3×3, stride-1, padding-1 convolution with enough
+    /// channels and pixels goes through Winograd F(4×4, 3×3) (see `winogradConv2d`), unless `algorithm` is
+    /// `.direct`. Otherwise each worker unfolds a band of output pixels (im2col, bounded by `im2colBudgetBytes`)
+    /// and multiplies it by the weight matrix, so the full im2col matrix is never materialised.
+    public func conv2d(weight: Tensor, bias: Tensor? = nil, geometry: Conv2dGeometry = .init(),
+                       algorithm: Conv2dAlgorithm = .automatic) -> Tensor {
         precondition(rank == 4 && weight.rank == 4, "conv2d wants NCHW input and OIHW weight, got \(shape) and \(weight.shape)")
         let (batch, inChannels, height, width) = (shape[0], shape[1], shape[2], shape[3])
         let (outChannels, kernelH, kernelW) = (weight.shape[0], weight.shape[2], weight.shape[3])
@@ -42,6 +44,12 @@ extension Tensor {
         let outH = (height + 2 * geometry.padding.y - kernelH) / geometry.stride.y + 1
         let outW = (width + 2 * geometry.padding.x - kernelW) / geometry.stride.x + 1
         precondition(outH > 0 && outW > 0, "conv2d kernel \(kernelH)x\(kernelW) larger than padded input \(shape)")
+        let winograd = Self.winogradApplies(kernelH: kernelH, kernelW: kernelW, geometry: geometry)
+        precondition(algorithm != .winograd || winograd, "Winograd conv2d needs a 3x3 kernel, stride 1 and padding 1")
+        if algorithm == .winograd || (algorithm == .automatic && winograd
+            && Self.winogradPays(inChannels: inChannels, outChannels: outChannels, height: height, width: width)) {
+            return winogradConv2d(weight: weight, bias: bias)
+        }
         let pixels = outH * outW
         let depth = inChannels * kernelH * kernelW   // GEMM k
 

@@ -1,0 +1,107 @@
+import CKernels
+
+/// How `conv2d` computes a convolution.
+public enum Conv2dAlgorithm: Sendable, Equatable {
+    /// Winograd for 3×3, stride-1, padding-1 convolutions where it pays, im2col + GEMM otherwise.
+    case automatic
+    /// Always im2col + GEMM (the reference the Winograd path is tested against).
+    case direct
+    /// Winograd F(4×4, 3×3); only for 3×3 kernels with stride 1 and padding 1.
+    case winograd
+}
+
+/// Winograd F(4×4, 3×3) convolution (Lavin & Gray): each 4×4 output tile costs 36 multiply-adds per channel pair
+/// instead of 144. The weight becomes 36 matrices U[ξ] = (G g Gᵀ)[ξ] of shape [Cout × Cin]; a band of tile rows
+/// becomes 36 matrices V[ξ] = (Bᵀ d B)[ξ] of shape [Cin × tiles]; 36 GEMMs give M[ξ] = U[ξ]·V[ξ]; and
+/// Y = Aᵀ M A writes each 4×4 output tile (C transforms in `winograd.c`).
+extension Tensor {
+    /// Bytes of V and M scratch per worker; a band of tile rows is sized so its transforms fit
+    /// (the workers share one band, so a band may use `workerCount` times this).
+    static let winogradBudgetBytes = 8 << 20
+
+    /// Whether `conv2d(..., algorithm: .automatic)` takes the Winograd path for a 3×3, stride-1, padding-1
+    /// convolution of this size: it needs enough channels for the 36 GEMMs to run well and enough pixels for
+    /// the 4×4 tiles not to be mostly padding.
+    static func winogradPays(inChannels: Int, outChannels: Int, height: Int, width: Int) -> Bool {
+        inChannels >= 16 && outChannels >= 16 && height >= 8 && width >= 8
+    }
+
+    /// Whether a convolution's kernel and geometry are the ones Winograd F(4×4, 3×3) computes.
+    static func winogradApplies(kernelH: Int, kernelW: Int, geometry: Conv2dGeometry) -> Bool {
+        kernelH == 3 && kernelW == 3 && geometry == Conv2dGeometry(stride: 1, padding: 1)
+    }
+
+    /// 3×3, stride-1, padding-1 convolution of `[N, Cin, H, W]` by `[Cout, Cin, 3, 3]` through Winograd F(4×4, 3×3).
+    ///
+    /// Bands of tile rows are processed one at a time by all workers together: the input transform splits the
+    /// input channels, the 36 GEMMs split ξ, the output transform splits the output channels. Scratch is the
+    /// transformed weight (36·Cout·Cin floats, freed on return) plus one band's V and M.
+    func winogradConv2d(weight: Tensor, bias: Tensor?) -> Tensor {
+        let (batch, inChannels, height, width) = (shape[0], shape[1], shape[2], shape[3])
+        let outChannels = weight.shape[0]
+        precondition(weight.shape == [outChannels, inChannels, 3, 3], "winograd conv2d wants a 3x3 weight, got \(weight.shape)")
+        if let bias { precondition(bias.count == outChannels, "conv2d bias \(bias.shape) for \(outChannels) channels") }
+        let tilesX = (width + 3) / 4, tilesY = (height + 3) / 4
+        let workers = Parallel.workerCount
+
+        // Band: as many tile rows as the shared budget allows, split evenly over the image.
+        let bytesPerTileRow = 36 * (inChannels + outChannels) * tilesX * MemoryLayout<Float>.size
+        let maxRows = Swift.max(1, Swift.min(tilesY, workers * Self.winogradBudgetBytes / bytesPerTileRow))
+        let bands = (tilesY + maxRows - 1) / maxRows
+        let bandTiles = ((tilesY + bands - 1) / bands) * tilesX
+
+        let pairs = outChannels * inChannels
+        let u = UnsafeMutablePointer<Float>.allocate(capacity: 36 * pairs)
+        let v = UnsafeMutablePointer<Float>.allocate(capacity: 36 * inChannels * bandTiles)
+        let m = UnsafeMutablePointer<Float>.allocate(capacity: 36 * outChannels * bandTiles)
+        defer { u.deallocate(); v.deallocate(); m.deallocate() }
+
+        let output = Tensor(shape: [batch, outChannels, height, width]) { out in
+            withUnsafeBufferPointer { input in
+                weight.withUnsafeBufferPointer { weights in
+                    let input = input.baseAddress!, weights = weights.baseAddress!, out = out.baseAddress!
+                    Parallel.forRanges(pairs, costPerItem: 256) { range in
+                        rt_winograd_weights(weights + 9 * range.lowerBound, range.count, u + range.lowerBound, pairs)
+                    }
+                    withOptionalPointer(bias) { bias in
+                        for n in 0..<batch {
+                            let image = input + n * inChannels * height * width
+                            let result = out + n * outChannels * height * width
+                            for band in 0..<bands {
+                                let rowStart = tilesY * band / bands
+                                let rows = tilesY * (band + 1) / bands - rowStart
+                                let tiles = rows * tilesX
+                                Parallel.forRanges(inChannels, costPerItem: 40 * tiles) { channels in
+                                    rt_winograd_input(image + channels.lowerBound * height * width, channels.count,
+                                                      height, width, rowStart, rows,
+                                                      v + channels.lowerBound * tiles, tiles, inChannels * tiles)
+                                }
+                                Parallel.forRanges(36, costPerItem: 2 * outChannels * inChannels * tiles) { xis in
+                                    for xi in xis {
+                                        GEMM.multiply(m: outChannels, n: tiles, k: inChannels,
+                                                      a: u + xi * pairs, lda: inChannels,
+                                                      b: v + xi * inChannels * tiles, ldb: tiles,
+                                                      c: m + xi * outChannels * tiles, ldc: tiles, parallel: false)
+                                    }
+                                }
+                                Parallel.forRanges(outChannels, costPerItem: 30 * tiles) { channels in
+                                    rt_winograd_output(m + channels.lowerBound * tiles, channels.count, tiles,
+                                                       outChannels * tiles, height, width, rowStart, rows,
+                                                       bias.map { $0 + channels.lowerBound }, 0,
+                                                       result + channels.lowerBound * height * width)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return output
+    }
+}
+
+/// Calls `body` with the tensor's storage, or with nil when there is no tensor.
+private func withOptionalPointer<R>(_ tensor: Tensor?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+    guard let tensor else { return body(nil) }
+    return tensor.withUnsafeBufferPointer { body($0.baseAddress) }
+}
