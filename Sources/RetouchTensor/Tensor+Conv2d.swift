@@ -47,7 +47,7 @@ extension Tensor {
         let winograd = Self.winogradApplies(kernelH: kernelH, kernelW: kernelW, geometry: geometry)
         precondition(algorithm != .winograd || winograd, "Winograd conv2d needs a 3x3 kernel, stride 1 and padding 1")
         if algorithm == .winograd || (algorithm == .automatic && winograd
-            && Self.winogradPays(inChannels: inChannels, outChannels: outChannels, height: height, width: width)) {
+            && Self.winogradPays(batch: batch, inChannels: inChannels, outChannels: outChannels, height: height, width: width)) {
             return winogradConv2d(weight: weight, bias: bias)
         }
         let pixels = outH * outW
