@@ -126,16 +126,16 @@ static inline void rt_padded_row(const float *row, long width, long x0, long cou
 
 RT_CLONES
 void rt_winograd_input(const float *image, long channels, long height, long width,
-                       long tile_row_start, long tile_rows, float *v, long channel_stride, long xi_stride) {
-    const long tiles_x = (width + 3) / 4;
+                       long tile_y, long tile_rows, long tile_x, long tile_cols,
+                       float *v, long channel_stride, long xi_stride) {
     float rows[6][SEGMENT_FLOATS + 64];   // slack so a full 16-lane read past a short segment stays inside
     for (long c = 0; c < channels; c++) {
         const float *plane = image + c * height * width;
         float *vc = v + c * channel_stride;
-        for (long ty = tile_row_start; ty < tile_row_start + tile_rows; ty++) {
-            for (long seg = 0; seg < tiles_x; seg += SEGMENT_TILES) {
-                long seg_tiles = tiles_x - seg < SEGMENT_TILES ? tiles_x - seg : SEGMENT_TILES;
-                long x0 = 4 * seg - 1;
+        for (long ty = tile_y; ty < tile_y + tile_rows; ty++) {
+            for (long seg = 0; seg < tile_cols; seg += SEGMENT_TILES) {
+                long seg_tiles = tile_cols - seg < SEGMENT_TILES ? tile_cols - seg : SEGMENT_TILES;
+                long x0 = 4 * (tile_x + seg) - 1;
                 for (int r = 0; r < 6; r++) {
                     long y = 4 * ty - 1 + r;
                     if (y < 0 || y >= height) {
@@ -144,7 +144,7 @@ void rt_winograd_input(const float *image, long channels, long height, long widt
                         rt_padded_row(plane + y * width, width, x0, 4 * seg_tiles + 4, rows[r]);
                     }
                 }
-                long t = (ty - tile_row_start) * tiles_x + seg;
+                long t = (ty - tile_y) * tile_cols + seg;
                 for (long g = 0; g < seg_tiles; g += LANES, t += LANES) {
                     long n = seg_tiles - g < LANES ? seg_tiles - g : LANES;
                     // h[r][k] = (d_r B)[k] for each of the six input rows r (lanes: tiles).
@@ -168,18 +168,18 @@ void rt_winograd_input(const float *image, long channels, long height, long widt
 
 RT_CLONES
 void rt_winograd_output(const float *m, long channels, long channel_stride, long xi_stride,
-                        long height, long width, long tile_row_start, long tile_rows,
+                        long height, long width, long tile_y, long tile_rows, long tile_x, long tile_cols,
                         const float *bias, int accumulate, float *out) {
-    const long tiles_x = (width + 3) / 4;
     float buf[4 * LANES];
     for (long c = 0; c < channels; c++) {
         const float *mc = m + c * channel_stride;
         float *plane = out + c * height * width;
         const float b = bias ? bias[c] : 0.0f;
-        for (long ty = tile_row_start; ty < tile_row_start + tile_rows; ty++) {
-            long t = (ty - tile_row_start) * tiles_x;
-            for (long tx0 = 0; tx0 < tiles_x; tx0 += LANES, t += LANES) {
-                long n = tiles_x - tx0 < LANES ? tiles_x - tx0 : LANES;
+        for (long ty = tile_y; ty < tile_y + tile_rows; ty++) {
+            long t = (ty - tile_y) * tile_cols;
+            for (long tx0 = 0; tx0 < tile_cols; tx0 += LANES, t += LANES) {
+                long n = tile_cols - tx0 < LANES ? tile_cols - tx0 : LANES;
+                long x = 4 * (tile_x + tx0);
                 // s[i][j] = (Aᵀ M)[i][j] down the six rows, then Y[i][k] = (s A)[i][k].
                 v16 s[4][6], o[4];
                 for (int j = 0; j < 6; j++) {
@@ -189,7 +189,7 @@ void rt_winograd_output(const float *m, long channels, long channel_stride, long
                           RT_LOAD_N(col + 30 * xi_stride, n), o);
                     for (int i = 0; i < 4; i++) s[i][j] = o[i];
                 }
-                long columns = width - 4 * tx0 < 4 * LANES ? width - 4 * tx0 : 4 * LANES;
+                long columns = width - x < 4 * LANES ? width - x : 4 * LANES;
                 for (int i = 0; i < 4; i++) {
                     long y = 4 * ty + i;
                     if (y >= height) break;
@@ -205,7 +205,7 @@ void rt_winograd_output(const float *m, long channels, long channel_stride, long
                         __builtin_shufflevector(hi01, hi23, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23),
                         __builtin_shufflevector(hi01, hi23, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31),
                     };
-                    float *dst = plane + y * width + 4 * tx0;
+                    float *dst = plane + y * width + x;
                     if (columns == 4 * LANES) {
                         for (int q = 0; q < 4; q++) {
                             v16 value = chunk[q] + b;

@@ -36,7 +36,7 @@ extension Tensor {
 
     /// 3×3, stride-1, padding-1 convolution of `[N, Cin, H, W]` by `[Cout, Cin, 3, 3]` through Winograd F(4×4, 3×3).
     ///
-    /// Bands of tile rows are processed one at a time by all workers together: the input transform splits the
+    /// Bands of tiles are processed one at a time by all workers together: the input transform splits the
     /// input channels, the 36 GEMMs split ξ, the output transform splits the output channels. Scratch is the
     /// transformed weight (36·Cout·Cin floats, freed on return) plus one band's V and M.
     func winogradConv2d(weight: Tensor, bias: Tensor?) -> Tensor {
@@ -47,11 +47,13 @@ extension Tensor {
         let tilesX = (width + 3) / 4, tilesY = (height + 3) / 4
         let workers = Parallel.workerCount
 
-        // Band: as many tile rows as the shared budget allows, split evenly over the image.
-        let bytesPerTileRow = 36 * (inChannels + outChannels) * tilesX * MemoryLayout<Float>.size
-        let maxRows = Swift.max(1, Swift.min(tilesY, workers * Self.winogradBudgetBytes / bytesPerTileRow))
-        let bands = (tilesY + maxRows - 1) / maxRows
-        let bandTiles = ((tilesY + bands - 1) / bands) * tilesX
+        // Band: a rectangle of tiles within the shared budget — whole tile rows when a row fits, else a run of
+        // tile columns of one row — with the bands spread evenly over the image.
+        let bytesPerTile = 36 * (inChannels + outChannels) * MemoryLayout<Float>.size
+        let maxTiles = Swift.max(16, workers * Self.winogradBudgetBytes / bytesPerTile)
+        let rowBands = tilesX <= maxTiles ? (tilesY + maxTiles / tilesX - 1) / (maxTiles / tilesX) : tilesY
+        let columnBands = (tilesX + maxTiles - 1) / maxTiles
+        let bandTiles = ((tilesY + rowBands - 1) / rowBands) * ((tilesX + columnBands - 1) / columnBands)
 
         let pairs = outChannels * inChannels
         let u = UnsafeMutablePointer<Float>.allocate(capacity: 36 * pairs)
@@ -70,13 +72,16 @@ extension Tensor {
                         for n in 0..<batch {
                             let image = input + n * inChannels * height * width
                             let result = out + n * outChannels * height * width
-                            for band in 0..<bands {
-                                let rowStart = tilesY * band / bands
-                                let rows = tilesY * (band + 1) / bands - rowStart
-                                let tiles = rows * tilesX
+                            for band in 0..<(rowBands * columnBands) {
+                                let (rowBand, columnBand) = band.quotientAndRemainder(dividingBy: columnBands)
+                                let tileY = tilesY * rowBand / rowBands
+                                let rows = tilesY * (rowBand + 1) / rowBands - tileY
+                                let tileX = tilesX * columnBand / columnBands
+                                let columns = tilesX * (columnBand + 1) / columnBands - tileX
+                                let tiles = rows * columns
                                 Parallel.forRanges(inChannels, costPerItem: 40 * tiles) { channels in
                                     rt_winograd_input(image + channels.lowerBound * height * width, channels.count,
-                                                      height, width, rowStart, rows,
+                                                      height, width, tileY, rows, tileX, columns,
                                                       v + channels.lowerBound * tiles, tiles, inChannels * tiles)
                                 }
                                 Parallel.forRanges(36, costPerItem: 2 * outChannels * inChannels * tiles) { xis in
@@ -89,7 +94,7 @@ extension Tensor {
                                 }
                                 Parallel.forRanges(outChannels, costPerItem: 30 * tiles) { channels in
                                     rt_winograd_output(m + channels.lowerBound * tiles, channels.count, tiles,
-                                                       outChannels * tiles, height, width, rowStart, rows,
+                                                       outChannels * tiles, height, width, tileY, rows, tileX, columns,
                                                        bias.map { $0 + channels.lowerBound }, 0,
                                                        result + channels.lowerBound * height * width)
                                 }

@@ -27,6 +27,8 @@ struct WinogradTests {
         // Several bands of tile rows, and a tile row longer than one 64-tile segment of the input transform.
         Case(batch: 2, inChannels: 256, outChannels: 256, height: 96, width: 94, bias: true),
         Case(batch: 1, inChannels: 16, outChannels: 16, height: 10, width: 290, bias: true),
+        // A tile row too wide for one band (251 tiles of 256 + 256 channels): bands split the tile columns.
+        Case(batch: 1, inChannels: 256, outChannels: 256, height: 5, width: 1001, bias: true),
     ]
 
     @Test("Winograd equals the direct convolution", arguments: cases)

@@ -40,15 +40,16 @@ void rt_im2col(const float *input, long channels, long height, long width,
 /// output channel p / Cin, input channel p % Cin of an OIHW weight): u[xi * xi_stride + p] = U_p[xi].
 void rt_winograd_weights(const float *weight, long pairs, float *u, long xi_stride);
 
-/// Input transform V = Bᵀ d B of tile rows [tile_row_start, tile_row_start + tile_rows) for `channels` planes
-/// of a [channels, height, width] image, all tile columns (ceil(width / 4)) of each row:
-/// v[xi * xi_stride + c * channel_stride + t] with t = (ty - tile_row_start) * ceil(width / 4) + tx.
+/// Input transform V = Bᵀ d B of the tiles (ty, tx) with tile_y <= ty < tile_y + tile_rows and
+/// tile_x <= tx < tile_x + tile_cols, for `channels` planes of a [channels, height, width] image:
+/// v[xi * xi_stride + c * channel_stride + t] with t = (ty - tile_y) * tile_cols + (tx - tile_x).
 void rt_winograd_input(const float *image, long channels, long height, long width,
-                       long tile_row_start, long tile_rows, float *v, long channel_stride, long xi_stride);
+                       long tile_y, long tile_rows, long tile_x, long tile_cols,
+                       float *v, long channel_stride, long xi_stride);
 
 /// Output transform Y = Aᵀ M A of the same tiles, laid out like `rt_winograd_input`'s v (with channels now
 /// output channels), into a [channels, height, width] output, writing only the pixels inside the image.
 /// Adds bias[c] when bias is non-null; adds to `out` when `accumulate` is non-zero, else overwrites.
 void rt_winograd_output(const float *m, long channels, long channel_stride, long xi_stride,
-                        long height, long width, long tile_row_start, long tile_rows,
+                        long height, long width, long tile_y, long tile_rows, long tile_x, long tile_cols,
                         const float *bias, int accumulate, float *out);
