@@ -46,8 +46,9 @@ extension Tensor {
         precondition(outH > 0 && outW > 0, "conv2d kernel \(kernelH)x\(kernelW) larger than padded input \(shape)")
         let winograd = Self.winogradApplies(kernelH: kernelH, kernelW: kernelW, geometry: geometry)
         precondition(algorithm != .winograd || winograd, "Winograd conv2d needs a 3x3 kernel, stride 1 and padding 1")
-        if algorithm == .winograd || (algorithm == .automatic && winograd
-            && Self.winogradPays(batch: batch, inChannels: inChannels, outChannels: outChannels, height: height, width: width)) {
+        let choice = algorithm == .automatic ? Self.automaticConv2dOverride ?? .automatic : algorithm
+        if winograd && (choice == .winograd || (choice == .automatic
+            && Self.winogradPays(batch: batch, inChannels: inChannels, outChannels: outChannels, height: height, width: width))) {
             return winogradConv2d(weight: weight, bias: bias)
         }
         let pixels = outH * outW

@@ -1,4 +1,7 @@
 import CKernels
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// How `conv2d` computes a convolution.
 public enum Conv2dAlgorithm: Sendable, Equatable {
@@ -28,6 +31,18 @@ extension Tensor {
     static func winogradPays(batch: Int, inChannels: Int, outChannels: Int, height: Int, width: Int) -> Bool {
         inChannels >= 16 && outChannels >= 16 && batch * ((height + 3) / 4) * ((width + 3) / 4) >= 64
     }
+
+    /// What `.automatic` means for the whole process when the environment variable `RETOUCH_CONV2D` is `direct`
+    /// or `winograd` (Winograd wherever the kernel and geometry allow, whatever the size): for running whole
+    /// models and their parity tests through one path. Read once; nil (the size-based choice) otherwise.
+    static let automaticConv2dOverride: Conv2dAlgorithm? = {
+        guard let value = getenv("RETOUCH_CONV2D") else { return nil }
+        switch String(cString: value) {
+        case "direct": return .direct
+        case "winograd": return .winograd
+        default: return nil
+        }
+    }()
 
     /// Whether a convolution's kernel and geometry are the ones Winograd F(4×4, 3×3) computes.
     static func winogradApplies(kernelH: Int, kernelW: Int, geometry: Conv2dGeometry) -> Bool {
