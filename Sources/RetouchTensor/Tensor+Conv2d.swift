@@ -31,13 +31,22 @@ extension Tensor {
     /// 2-D cross-correlation as PyTorch's `conv2d`: input `[N, Cin, H, W]`, weight `[Cout, Cin, kh, kw]`,
     /// optional bias `[Cout]`; returns `[N, Cout, Hout, Wout]`.
     ///
-    /// A 1×1, stride-1, unpadded convolution is a plain GEMM. Otherwise each worker unfolds a band of output
-    /// pixels (im2col, bounded by `im2colBudgetBytes`) and multiplies it by the weight matrix, so the full
-    /// im2col matrix is never materialised.
-    public func conv2d(weight: Tensor, bias: Tensor? = nil, geometry: Conv2dGeometry = .init()) -> Tensor {
+    /// A 1×1, stride-1, unpadded convolution is a plain GEMM. A 3×3, stride-1, padding-1 convolution with enough
+    /// channels and pixels goes through Winograd F(4×4, 3×3) (see `winogradConv2d`), unless `algorithm` is
+    /// `.direct`. Otherwise each worker unfolds a band of output pixels (im2col, bounded by `im2colBudgetBytes`)
+    /// and multiplies it by the weight matrix, so the full im2col matrix is never materialised.
+    public func conv2d(weight: Tensor, bias: Tensor? = nil, geometry: Conv2dGeometry = .init(),
+                       algorithm: Conv2dAlgorithm = .automatic) -> Tensor {
         precondition(rank == 4 && weight.rank == 4, "conv2d wants NCHW input and OIHW weight, got \(shape) and \(weight.shape)")
         precondition(weight.shape[1] == shape[1], "conv2d weight \(weight.shape) does not take \(shape[1]) channels")
         let (outChannels, depth) = (weight.shape[0], weight.count / weight.shape[0])
+        let winograd = Self.winogradApplies(kernelH: weight.shape[2], kernelW: weight.shape[3], geometry: geometry)
+        precondition(algorithm != .winograd || winograd, "Winograd conv2d needs a 3x3 kernel, stride 1 and padding 1")
+        let choice = algorithm == .automatic ? Self.automaticConv2dOverride ?? .automatic : algorithm
+        if winograd && (choice == .winograd || (choice == .automatic
+            && Self.winogradPays(batch: shape[0], inChannels: shape[1], outChannels: outChannels, height: shape[2], width: shape[3]))) {
+            return winogradConv2d(weight: weight, bias: bias)
+        }
         return weight.withUnsafeBufferPointer { weights in
             let weights = weights.baseAddress!
             return convolved(outChannels: outChannels, kernel: (weight.shape[2], weight.shape[3]), bias: bias,

@@ -37,3 +37,24 @@ void rt_im2col(const float *input, long channels, long height, long width,
 void rt_return_large_buffers(int mmap_threshold, int trim_threshold);
 /// glibc: return free heap memory (in every arena) to the system.
 void rt_release_free_memory(void);
+// Winograd F(4x4, 3x3) transforms for stride-1, padding-1 3x3 convolutions (winograd.c). The 6x6 transformed
+// tile position xi = 6 * row + column indexes 36 matrices; tile (ty, tx) of an image covers output rows
+// 4ty..4ty+3 and columns 4tx..4tx+3 and reads input rows 4ty-1..4ty+4, columns 4tx-1..4tx+4 (zero outside).
+
+/// Weight transform U = G g Gᵀ for `pairs` consecutive 3x3 kernels g (each 9 floats, row-major; pair p is
+/// output channel p / Cin, input channel p % Cin of an OIHW weight): u[xi * xi_stride + p] = U_p[xi].
+void rt_winograd_weights(const float *weight, long pairs, float *u, long xi_stride);
+
+/// Input transform V = Bᵀ d B of the tiles (ty, tx) with tile_y <= ty < tile_y + tile_rows and
+/// tile_x <= tx < tile_x + tile_cols, for `channels` planes of a [channels, height, width] image:
+/// v[xi * xi_stride + c * channel_stride + t] with t = (ty - tile_y) * tile_cols + (tx - tile_x).
+void rt_winograd_input(const float *image, long channels, long height, long width,
+                       long tile_y, long tile_rows, long tile_x, long tile_cols,
+                       float *v, long channel_stride, long xi_stride);
+
+/// Output transform Y = Aᵀ M A of the same tiles, laid out like `rt_winograd_input`'s v (with channels now
+/// output channels), into a [channels, height, width] output, writing only the pixels inside the image.
+/// Adds bias[c] when bias is non-null; adds to `out` when `accumulate` is non-zero, else overwrites.
+void rt_winograd_output(const float *m, long channels, long channel_stride, long xi_stride,
+                        long height, long width, long tile_y, long tile_rows, long tile_x, long tile_cols,
+                        const float *bias, int accumulate, float *out);

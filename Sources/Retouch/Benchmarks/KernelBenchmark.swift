@@ -9,8 +9,17 @@ public struct KernelBenchmark: Sendable {
     public init(runs: Int = 5) { self.runs = runs }
 
     /// The figures' names, in the order they run.
-    public static let figureNames = ["sgemm-2048", "gemm-2048", "bf16-gemm-2048", "conv3x3-320-64x64",
-                                     "conv3x3-640-32x32", "conv1x1-1280-16x16", "attention-4096x8x40", "groupnorm-320-64x64"]
+    public static let figureNames = ["sgemm-2048", "gemm-2048", "bf16-gemm-2048", "conv3x3-320-64x64", "conv3x3-640-32x32",
+                                     "conv1x1-1280-16x16", "attention-4096x8x40", "groupnorm-320-64x64"]
+        + winogradShapes.map(\.name)
+
+    /// 3×3 convolutions timed through Winograd F(4×4, 3×3) and through im2col + GEMM: the VAE decoder's shapes
+    /// (channels, square size) and the UNet's smaller ones.
+    static let winogradShapes: [(name: String, channels: Int, size: Int)] = [
+        ("winograd-128-512x512", 128, 512), ("winograd-256-256x256", 256, 256), ("winograd-512-128x128", 512, 128),
+        ("winograd-512-64x64", 512, 64), ("winograd-640-32x32", 640, 32), ("winograd-1280-16x16", 1280, 16),
+        ("winograd-1280-8x8", 1280, 8),
+    ]
 
     /// Runs the figures whose names are in `only` (all when empty), reporting each line as soon as it is measured.
     public func run(only: Set<String> = [], report: (BenchmarkFigure) -> Void) {
@@ -66,6 +75,29 @@ public struct KernelBenchmark: Sendable {
             report(BenchmarkFigure("groupnorm-320-64x64", seconds * 1000, "ms"))
             report(BenchmarkFigure("groupnorm-320-64x64-bandwidth", Double(input.count * 8) / seconds / 1e9, "GB/s"))
         }
+        for shape in Self.winogradShapes where wanted(shape.name) {
+            winogradFigures(shape.name, channels: shape.channels, size: shape.size, report: report)
+        }
+    }
+
+    /// `name`: Winograd seconds; `name-direct`: im2col + GEMM seconds; `name-speedup`: their ratio;
+    /// `name-rate`: Winograd's direct-equivalent rate (2·Cout·Cin·9·H·W flops per second, so it compares with
+    /// the conv3x3 figures; the GEMMs themselves do 4× fewer).
+    private func winogradFigures(_ name: String, channels: Int, size: Int, report: (BenchmarkFigure) -> Void) {
+        let input = Tensor(shape: [1, channels, size, size], repeating: 0.5)
+        let weight = Tensor(shape: [channels, channels, 3, 3], repeating: 0.01)
+        let bias = Tensor(shape: [channels], repeating: 0.1)
+        let runs = size >= 256 ? Swift.min(self.runs, 3) : self.runs
+        func seconds(_ algorithm: Conv2dAlgorithm) -> Double {
+            BenchmarkClock.medianSeconds(runs: runs) {
+                _ = input.conv2d(weight: weight, bias: bias, geometry: .init(stride: 1, padding: 1), algorithm: algorithm)
+            }
+        }
+        let winograd = seconds(.winograd), direct = seconds(.direct)
+        report(BenchmarkFigure(name, winograd, "s"))
+        report(BenchmarkFigure("\(name)-direct", direct, "s"))
+        report(BenchmarkFigure("\(name)-speedup", direct / winograd, "x"))
+        report(BenchmarkFigure("\(name)-rate", 2.0 * Double(channels * channels * 9 * size * size) / winograd / 1e9, "GFLOP/s"))
     }
 
     private func gemmRate(size: Int, ours: Bool) -> Double {
