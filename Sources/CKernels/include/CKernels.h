@@ -58,3 +58,6 @@ void rt_winograd_input(const float *image, long channels, long height, long widt
 void rt_winograd_output(const float *m, long channels, long channel_stride, long xi_stride,
                         long height, long width, long tile_y, long tile_rows, long tile_x, long tile_cols,
                         const float *bias, int accumulate, float *out);
+/// glibc: serve every allocation from the heaps (no per-buffer mappings) and keep freed memory for reuse, so a
+/// tensor of a size seen before costs no page faults; `rt_release_free_memory` gives it back between phases.
+void rt_reuse_freed_buffers(void);
