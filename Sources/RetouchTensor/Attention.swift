@@ -1,3 +1,4 @@
+import CBF16Kernels
 import CKernels
 
 /// Scaled dot-product attention computed in query chunks so memory stays bounded.
@@ -18,10 +19,15 @@ public enum Attention {
     ///   - scale: defaults to `1 / sqrt(d)`.
     ///   - causal: query `i` attends only to keys `0...i` (CLIP's text encoder).
     ///   - tileBudget: floats per worker's score tile; the query chunk is `tileBudget / Lk` rows.
+    ///   - bf16: both products through the bf16 GEMM, softmax in fp32 (the attention of `Precision.bf16`
+    ///     models). K and Vᵀ are packed once per head as the GEMM's left operand; each query chunk and score tile
+    ///     is the right operand, so the products run as Sᵀ = K·Qᵀ and Oᵀ = Vᵀ·Pᵀ written back transposed.
     /// - Returns: `[B, Lq, heads * dv]`
     public static func scaledDotProduct(query: Tensor, key: Tensor, value: Tensor, heads: Int,
                                         scale: Float? = nil, causal: Bool = false,
-                                        tileBudget: Int = tileBudget) -> Tensor {
+                                        tileBudget: Int = tileBudget, bf16: Bool = false) -> Tensor {
+        if bf16 { return scaledDotProductBF16(query: query, key: key, value: value, heads: heads, scale: scale,
+                                              causal: causal, tileBudget: tileBudget) }
         precondition(query.rank == 3 && key.rank == 3 && value.rank == 3, "attention wants [B, L, features]")
         let (batch, queryLength, queryFeatures) = (query.shape[0], query.shape[1], query.shape[2])
         let (keyLength, valueFeatures) = (key.shape[1], value.shape[2])
@@ -67,6 +73,75 @@ public enum Attention {
                                 GEMM.multiply(m: rows, n: valueHeadDim, k: keyLength,
                                               a: scores, lda: keyLength, b: vBase, ldb: valueFeatures,
                                               c: oBase, ldc: valueFeatures, parallel: false)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    static func scaledDotProductBF16(query: Tensor, key: Tensor, value: Tensor, heads: Int,
+                                     scale: Float?, causal: Bool, tileBudget: Int) -> Tensor {
+        let (batch, queryLength, queryFeatures) = (query.shape[0], query.shape[1], query.shape[2])
+        let (keyLength, valueFeatures) = (key.shape[1], value.shape[2])
+        let headDim = queryFeatures / heads, valueHeadDim = valueFeatures / heads
+        let scale = scale ?? 1 / Float(headDim).squareRoot()
+        let chunk = Swift.max(1, Swift.min(queryLength, Swift.min(tileBudget, 1 << 19) / keyLength))
+        let chunksPerHead = (queryLength + chunk - 1) / chunk
+        // Per (batch, head): K [Lk × d] and Vᵀ [dv × Lk] packed as bf16 left operands.
+        let keyCount = rt_bf16_packed_count(keyLength, headDim), valueCount = rt_bf16_packed_count(valueHeadDim, keyLength)
+        var packedKeys = [UInt16](repeating: 0, count: batch * heads * keyCount)
+        var packedValues = [UInt16](repeating: 0, count: batch * heads * valueCount)
+        key.withUnsafeBufferPointer { k in
+            value.withUnsafeBufferPointer { v in
+                packedKeys.withUnsafeMutableBufferPointer { pk in
+                    packedValues.withUnsafeMutableBufferPointer { pv in
+                        let (pk, pv) = (pk.baseAddress!, pv.baseAddress!)
+                        Parallel.forEach(batch * heads, costPerItem: keyLength * (headDim + valueHeadDim)) { index in
+                            let (b, h) = (index / heads, index % heads)
+                            rt_bf16_pack(keyLength, headDim, k.baseAddress! + b * keyLength * queryFeatures + h * headDim,
+                                         queryFeatures, pk + index * keyCount)
+                            let transposed = UnsafeMutablePointer<Float>.allocate(capacity: valueHeadDim * keyLength)
+                            defer { transposed.deallocate() }
+                            let vBase = v.baseAddress! + b * keyLength * valueFeatures + h * valueHeadDim
+                            for j in 0..<keyLength { for d in 0..<valueHeadDim { transposed[d * keyLength + j] = vBase[j * valueFeatures + d] } }
+                            rt_bf16_pack(valueHeadDim, keyLength, transposed, keyLength, pv + index * valueCount)
+                        }
+                    }
+                }
+            }
+        }
+        let tasks = batch * heads * chunksPerHead
+        return Tensor(shape: [batch, queryLength, valueFeatures]) { out in
+            query.withUnsafeBufferPointer { q in
+                packedKeys.withUnsafeBufferPointer { pk in
+                    packedValues.withUnsafeBufferPointer { pv in
+                        let out = out
+                        Parallel.forRanges(tasks, costPerItem: chunk * keyLength * headDim) { taskRange in
+                            let scores = UnsafeMutablePointer<Float>.allocate(capacity: chunk * keyLength)
+                            defer { scores.deallocate() }
+                            for task in taskRange {
+                                let index = task / chunksPerHead, (b, h) = (index / heads, index % heads)
+                                let start = (task % chunksPerHead) * chunk
+                                let rows = Swift.min(chunk, queryLength - start)
+                                let qBase = q.baseAddress! + (b * queryLength + start) * queryFeatures + h * headDim
+                                let oBase = out.baseAddress! + (b * queryLength + start) * valueFeatures + h * valueHeadDim
+                                // Sᵀ[Lk × rows] = K · Q_chunkᵀ, stored transposed: scores[rows × Lk].
+                                GEMM.operationCount.add(2 * rows * keyLength * headDim, ordering: .relaxed)
+                                rt_bf16_gemm(keyLength, rows, headDim, pk.baseAddress! + index * keyCount, qBase, queryFeatures, 1,
+                                             scores, 1, keyLength, 0)
+                                if causal {
+                                    for row in 0..<rows where start + row + 1 < keyLength {
+                                        (scores + row * keyLength + start + row + 1)
+                                            .update(repeating: -.infinity, count: keyLength - start - row - 1)
+                                    }
+                                }
+                                rt_softmax_rows(scores, rows, keyLength, keyLength, scale)
+                                // Oᵀ[dv × rows] = Vᵀ · Pᵀ, stored transposed into the output rows.
+                                GEMM.operationCount.add(2 * rows * valueHeadDim * keyLength, ordering: .relaxed)
+                                rt_bf16_gemm(valueHeadDim, rows, keyLength, pv.baseAddress! + index * valueCount, scores, keyLength, 1,
+                                             oBase, 1, valueFeatures, 0)
                             }
                         }
                     }

@@ -22,11 +22,17 @@ public struct AttentionLayer: Sendable {
         self.heads = heads
     }
 
+    /// Whether the layer was loaded in bf16 (its attention products then run in bf16 too).
+    var isBF16: Bool {
+        if case .bf16 = toQuery.weight { return true }
+        return false
+    }
+
     /// `x`: `[B, Lq, queryDim]`; `context`: `[B, Lk, contextDim]` or nil (self-attention).
     public func callAsFunction(_ x: Tensor, context: Tensor? = nil, causal: Bool = false) -> Tensor {
         let source = context ?? x
         let attended = Attention.scaledDotProduct(query: toQuery(x), key: toKey(source), value: toValue(source),
-                                                  heads: heads, causal: causal)   // [B, Lq, inner]
+                                                  heads: heads, causal: causal, bf16: isBF16)   // [B, Lq, inner]
         return toOut(attended)
     }
 }
