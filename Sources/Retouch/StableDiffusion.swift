@@ -79,27 +79,24 @@ public struct StableDiffusion: Sendable {
     }
 
     /// Builds the bundle from loaders: each runs once now (so every file is read and checked up front) and again
-    /// whenever `Residency.lean` has dropped its component and a run needs it.
+    /// whenever `Residency.lean` has dropped its component and a run needs it. With `.lean`, each component is
+    /// dropped before the next is loaded, so checking never holds more than one; the text encoder, which a run
+    /// needs first, stays.
     public init(tokenizer: CLIPTokenizer, textEncoder: @escaping @Sendable () throws -> CLIPTextModel,
                 unet: @escaping @Sendable () throws -> UNet2DConditionModel, vae: @escaping @Sendable () throws -> AutoencoderKL,
                 schedulerConfig: SchedulerConfig, defaultScheduler: SchedulerKind?, name: String, residency: Residency = .keepAll) throws {
         self.tokenizer = tokenizer
-        let encoder = try textEncoder()
-        textEncoderSlot = ComponentSlot(encoder, name: "text encoder", reload: textEncoder)
-        let loadedUNet = try unet()
-        unetSlot = ComponentSlot(loadedUNet, name: "UNet", reload: unet)
-        let loadedVAE = try vae()
-        vaeSlot = ComponentSlot(loadedVAE, name: "VAE", reload: vae)
-        unetConfig = loadedUNet.config
-        vaeConfig = loadedVAE.config
+        unetSlot = ComponentSlot(try unet(), name: "UNet", reload: unet)
+        unetConfig = unetSlot.value.config
+        if residency == .lean { unetSlot.release(); MemoryPolicy.releaseFreeMemory() }
+        vaeSlot = ComponentSlot(try vae(), name: "VAE", reload: vae)
+        vaeConfig = vaeSlot.value.config
+        if residency == .lean { vaeSlot.release(); MemoryPolicy.releaseFreeMemory() }
+        textEncoderSlot = ComponentSlot(try textEncoder(), name: "text encoder", reload: textEncoder)
         self.schedulerConfig = schedulerConfig
         self.defaultScheduler = defaultScheduler
         self.name = name
         self.residency = residency
-        if residency == .lean {
-            // Nothing is needed until a run starts; the first phase loads what it uses.
-            textEncoderSlot.release(); unetSlot.release(); vaeSlot.release()
-        }
     }
 
     /// Tells the bundle a run is done with `component` for now: with `Residency.lean` it is dropped from memory.
