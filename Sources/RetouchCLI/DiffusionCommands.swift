@@ -26,6 +26,7 @@ struct Img2ImgCommand: ParsableCommand {
     @Argument(help: "The photo.") var image: String
     @OptionGroup var options: DiffusionOptions
     @Option(help: "How much to change, 0 to 1.") var strength = 0.8
+    @Flag(help: "Match the result's colours to the photo's (AUTOMATIC1111's colour correction).") var colorCorrection = false
 
     func validate() throws {
         guard (0...1).contains(strength) else { throw ValidationError("--strength must be between 0 and 1; got \(strength)") }
@@ -34,8 +35,12 @@ struct Img2ImgCommand: ParsableCommand {
     func run() throws {
         try DiffusionRun.execute(options: options, inputs: [image]) { pipelines, settings, progress in
             let photo = try ImageIO.read(URL(fileURLWithPath: image))
-            return (try pipelines.img2img(photo: photo, settings: settings, strength: strength, progress: progress),
-                    [("Denoising strength", "\(strength)")])
+            var result = try pipelines.img2img(photo: photo, settings: settings, strength: strength, progress: progress)
+            if colorCorrection {
+                let all = Mask(width: photo.width, height: photo.height, fill: 1)
+                result.image = result.image.colorCorrected(region: all, toMatch: photo, referenceRegion: all)
+            }
+            return (result, [("Denoising strength", "\(strength)")] + (colorCorrection ? [("Color correction", "on")] : []))
         }
     }
 }
@@ -53,6 +58,7 @@ struct InpaintCommand: ParsableCommand {
     @Option(help: "Context around the mask with --inpaint-area masked, in pixels.") var padding = 32
     @Option(help: "Masked area before noising (strength < 1): original, fill, latent-noise, latent-nothing.") var maskedContent = "original"
     @Flag(help: "Take the mask from the mask image's alpha channel.") var maskAlpha = false
+    @Flag(help: "Match the repainted area's colours to the pixels around it.") var colorCorrection = false
 
     func validate() throws {
         guard (0...1).contains(strength) else { throw ValidationError("--strength must be between 0 and 1; got \(strength)") }
@@ -74,6 +80,7 @@ struct InpaintCommand: ParsableCommand {
             inpaintOptions.area = InpaintArea(rawValue: inpaintArea) ?? .whole
             inpaintOptions.padding = padding
             inpaintOptions.maskedContent = MaskedContent(rawValue: maskedContent) ?? .original
+            inpaintOptions.colorCorrection = colorCorrection
             let result = try pipelines.inpaint(photo: photo, mask: region, settings: settings, options: inpaintOptions, progress: progress)
             return (result, [("Denoising strength", "\(strength)"), ("Mask blur", "\(maskBlur)"),
                              ("Inpaint area", inpaintArea), ("Masked content", maskedContent)])

@@ -127,4 +127,23 @@ struct OutpaintTests {
         if fill == .edge { #expect(canvas[0, 20, 0] == photo[0, 12, 0]) }
         if fill == .mirror { #expect(canvas[10, 20, 0] == photo[6, 12, 0]) }
     }
+
+    @Test("colour correction moves only repainted pixels, for inpaint and outpaint")
+    func colourCorrection() throws {
+        let model = try #require(Self.model), photo = try #require(Self.photo)
+        let mask = try Mask.read(Fixtures.url("pipelines/inputs/mask-64.png"))
+        var options = InpaintOptions()
+        options.maskBlur = 0
+        let plain = try EditPipelines(model: model).inpaint(photo: photo, mask: mask, settings: Self.settings, options: options).image
+        options.colorCorrection = true
+        let corrected = try EditPipelines(model: model).inpaint(photo: photo, mask: mask, settings: Self.settings, options: options).image
+        #expect(corrected != plain)
+        for i in 0..<(64 * 64) where mask.values[i] < 0.5 {
+            #expect(Array(corrected.pixels[(i * 3)..<(i * 3 + 3)]) == Array(photo.pixels[(i * 3)..<(i * 3 + 3)]))
+        }
+        var outpaint = Self.options
+        outpaint.colorCorrection = true
+        let grown = try EditPipelines(model: model).outpaint(photo: photo, margins: CanvasExtension(right: 32), settings: Self.settings, options: outpaint)
+        for y in 0..<64 { for x in 0..<(64 - outpaint.feather - 1) { #expect(grown.image[x, y, 0] == photo[x, y, 0]) } }
+    }
 }
