@@ -20,7 +20,7 @@ struct OutpaintCommand: ParsableCommand {
     @Option(help: "Where the photo sits on --canvas: \(CanvasAnchor.allCases.map(\.rawValue).joined(separator: ", ")).") var anchor = "center"
     @Option(help: "What the new area starts from: \(CanvasFill.allCases.map(\.rawValue).joined(separator: ", ")).") var fill = "blur"
     @Option(help: "How far each repaint reaches softly into existing pixels.") var feather = 32
-    @Option(help: "Minimum overlap between windows in pixels.") var overlap = 128
+    @Option(help: "Minimum overlap between windows in pixels (capped at half a window).") var overlap = 128
     @Option(help: "Window side in pixels (default: the model's native size).") var window: Int?
     @Option(help: "Denoising strength of each window (below 1, the fill shows through).") var strength = 1.0
     @Flag(help: "Afterwards, repaint narrow bands along every join at low strength.") var seamFix = false

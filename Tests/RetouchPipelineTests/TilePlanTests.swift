@@ -69,4 +69,13 @@ struct TilePlanTests {
         #expect(weights[7 * 8 + 3] == 1)                          // bottom edge is the canvas border
         #expect(weights.allSatisfy { $0 > 0 && $0 <= 1 })
     }
+
+    @Test("an overlap as large as the window is capped at half a window, so the plan stays small")
+    func overlapCapped() {
+        let plan = TilePlan.outpainting(canvasWidth: 600, canvasHeight: 500, original: PixelRect(x: 0, y: 100, width: 600, height: 400),
+                                        window: (128, 128), overlap: 128)
+        #expect(plan.windows.count <= 10 * 2, "\(plan.windows.count) windows")
+        let grid = TilePlan.covering(width: 600, height: 128, window: (128, 128), overlap: 500)
+        #expect(grid.windows.count == 9)
+    }
 }

@@ -27,7 +27,7 @@ public struct TilePlan: Sendable, Equatable {
 
     /// Windows for growing a canvas around `original`: together they cover every pixel outside `original`; the
     /// first window on each side reaches a quarter window into the original, later ones overlap the finished window
-    /// before them by at least `max(overlap, window / 4)`; windows run in rings outward from the original (edges
+    /// before them by at least `max(overlap, window / 4)` (overlap capped at half a window); windows run in rings outward from the original (edges
     /// before corners), so each window sees finished neighbours. Windows holding no new pixel are left out.
     public static func outpainting(canvasWidth: Int, canvasHeight: Int, original: PixelRect,
                                    window: (width: Int, height: Int), overlap: Int) -> TilePlan {
@@ -55,7 +55,7 @@ enum TileAxis {
     /// rounded to `alignment`.
     static func grid(length: Int, window: Int, overlap: Int, alignment: Int = 1) -> [Int] {
         guard length > window else { return [0] }
-        let step = max(1, window - overlap)
+        let step = max(1, window - min(overlap, window / 2))   // overlap is capped at half a window
         let count = (length - window + step - 1) / step + 1
         let span = length - window
         var starts = [Int]()
@@ -72,7 +72,7 @@ enum TileAxis {
     /// windows stepping outward on each side (ranks 1, 2, …), the first reaching a quarter window into the known span.
     static func outward(length: Int, known: Range<Int>, window: Int, overlap: Int) -> [(start: Int, rank: Int)] {
         let window = min(window, length)
-        let step = max(1, window - max(overlap, window / 4))
+        let step = max(1, window - min(max(overlap, window / 4), window / 2))   // overlap is capped at half a window
         var result = [(start: Int, rank: Int)]()
         if known.count >= window {
             result += grid(length: known.count, window: window, overlap: overlap).map { (known.lowerBound + $0, 0) }
