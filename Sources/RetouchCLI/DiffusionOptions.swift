@@ -3,6 +3,7 @@ import Foundation
 import Retouch
 import RetouchImaging
 import RetouchModels
+import RetouchTensor
 import RetouchSchedulers
 import RetouchTokenizer
 
@@ -97,7 +98,10 @@ struct DiffusionOptions: ParsableArguments {
 
     /// Loads the model with `--residency`, or `defaultResidency` when it is not given.
     func loadModel(defaultResidency: Residency) throws -> StableDiffusion {
-        try StableDiffusion.load(model, options: .init(variant: variant, vPrediction: vPrediction,
+        if precision == Precision.bf16.rawValue, !BF16Matrix.isAccelerated {
+            FileHandle.standardError.write(Data("warning: this CPU has no AVX-512 BF16; --precision bf16 runs on the portable path, about 15x slower than fp32\n".utf8))
+        }
+        return try StableDiffusion.load(model, options: .init(variant: variant, vPrediction: vPrediction,
                                                        residency: residency.flatMap(Residency.init(rawValue:)) ?? defaultResidency,
                                                        precision: Precision(rawValue: precision) ?? .fp32))
     }
