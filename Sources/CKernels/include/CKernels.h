@@ -58,6 +58,23 @@ void rt_winograd_input(const float *image, long channels, long height, long widt
 void rt_winograd_output(const float *m, long channels, long channel_stride, long xi_stride,
                         long height, long width, long tile_y, long tile_rows, long tile_x, long tile_cols,
                         const float *bias, int accumulate, float *out);
+// Winograd F(2x2, 3x3) transforms (winograd_f2.c), for convolutions whose 16 GEMMs run in bf16: the 4x4
+// transformed tile position xi = 4 * row + column indexes 16 matrices; tile (ty, tx) covers output rows
+// 2ty..2ty+1 and columns 2tx..2tx+1 and reads input rows 2ty-1..2ty+2, columns 2tx-1..2tx+2 (zero outside).
+// Arguments and layouts are those of the F(4x4, 3x3) functions above.
+
+/// Weight transform U = G g Gᵀ (4x4 per kernel): u[xi * xi_stride + p] = U_p[xi].
+void rt_winograd2_weights(const float *weight, long pairs, float *u, long xi_stride);
+
+/// Input transform V = Bᵀ d B (4x4 per tile): v[xi * xi_stride + c * channel_stride + t].
+void rt_winograd2_input(const float *image, long channels, long height, long width,
+                        long tile_y, long tile_rows, long tile_x, long tile_cols,
+                        float *v, long channel_stride, long xi_stride);
+
+/// Output transform Y = Aᵀ M A (2x2 per tile), writing only the pixels inside the image.
+void rt_winograd2_output(const float *m, long channels, long channel_stride, long xi_stride,
+                         long height, long width, long tile_y, long tile_rows, long tile_x, long tile_cols,
+                         const float *bias, int accumulate, float *out);
 /// glibc: serve every allocation from the heaps (no per-buffer mappings) and keep freed memory for reuse, so a
 /// tensor of a size seen before costs no page faults; `rt_release_free_memory` gives it back between phases.
 void rt_reuse_freed_buffers(void);

@@ -11,7 +11,22 @@ public struct KernelBenchmark: Sendable {
     /// The figures' names, in the order they run.
     public static let figureNames = ["sgemm-2048", "gemm-2048", "bf16-gemm-2048", "conv3x3-320-64x64", "conv3x3-640-32x32",
                                      "conv1x1-1280-16x16", "attention-4096x8x40", "groupnorm-320-64x64"]
-        + winogradShapes.map(\.name)
+        + winogradShapes.map(\.name) + linearShapes.flatMap { ["linear-\($0.name)", "bf16-linear-\($0.name)"] }
+        + bf16WinogradShapes.map(\.name)
+
+    /// The UNet's 3×3 convolutions at 512 px with batch 2 (classifier-free guidance), timed in bf16 through
+    /// Winograd F(2×2, 3×3) and through the direct bf16 path.
+    static let bf16WinogradShapes: [(name: String, channels: Int, size: Int)] = [
+        ("bf16-winograd-320-64x64", 320, 64), ("bf16-winograd-640-32x32", 640, 32),
+        ("bf16-winograd-1280-16x16", 1280, 16), ("bf16-winograd-1280-8x8", 1280, 8),
+    ]
+
+    /// The UNet's token-wise linear layers at 512 px with batch 2 (tokens, in, out): attention and transformer
+    /// projections at each level, and the feed-forward's two products at the top level.
+    static let linearShapes: [(name: String, tokens: Int, inFeatures: Int, outFeatures: Int)] = [
+        ("8192x320x320", 8192, 320, 320), ("8192x320x2560", 8192, 320, 2560), ("8192x1280x320", 8192, 1280, 320),
+        ("2048x640x640", 2048, 640, 640), ("512x1280x1280", 512, 1280, 1280),
+    ]
 
     /// 3×3 convolutions timed through Winograd F(4×4, 3×3) and through im2col + GEMM: the VAE decoder's shapes
     /// (channels, square size) and the UNet's smaller ones.
@@ -75,9 +90,60 @@ public struct KernelBenchmark: Sendable {
             report(BenchmarkFigure("groupnorm-320-64x64", seconds * 1000, "ms"))
             report(BenchmarkFigure("groupnorm-320-64x64-bandwidth", Double(input.count * 8) / seconds / 1e9, "GB/s"))
         }
+        for shape in Self.linearShapes {
+            let input = Tensor(shape: [shape.tokens, shape.inFeatures], repeating: 0.5)
+            let weight = Tensor(shape: [shape.outFeatures, shape.inFeatures], repeating: 0.01)
+            let bias = Tensor(shape: [shape.outFeatures], repeating: 0.1)
+            let flops = 2.0 * Double(shape.tokens * shape.inFeatures * shape.outFeatures)
+            if wanted("linear-\(shape.name)") {
+                let seconds = BenchmarkClock.medianSeconds(runs: runs) { _ = input.linear(weight: weight, bias: bias) }
+                relative("linear-\(shape.name)", flops / seconds / 1e9)
+            }
+            if wanted("bf16-linear-\(shape.name)") {
+                let packed = BF16Matrix(weight)
+                let seconds = BenchmarkClock.medianSeconds(runs: runs) { _ = input.linear(weight: packed, bias: bias) }
+                relative("bf16-linear-\(shape.name)", flops / seconds / 1e9)
+            }
+        }
         for shape in Self.winogradShapes where wanted(shape.name) {
             winogradFigures(shape.name, channels: shape.channels, size: shape.size, report: report)
         }
+        for shape in Self.bf16WinogradShapes where wanted(shape.name) {
+            bf16WinogradFigures(shape.name, channels: shape.channels, size: shape.size, report: report)
+        }
+    }
+
+    /// `name`: bf16 Winograd F(2×2, 3×3) seconds; `name-direct`: the direct bf16 path's seconds; `name-speedup`;
+    /// `name-error` and `name-direct-error`: each one's mean absolute difference from fp32 im2col, relative to the
+    /// mean absolute output (inputs like SiLU outputs, weights at the usual 1/√fan-in scale).
+    private func bf16WinogradFigures(_ name: String, channels: Int, size: Int, report: (BenchmarkFigure) -> Void) {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func uniform() -> Float {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(state >> 40) / Float(1 << 24) * 2 - 1
+        }
+        let input = Tensor(shape: [2, channels, size, size], scalars: (0..<(2 * channels * size * size)).map { _ in
+            let x = 2 * uniform(); return x > 0 ? x : 0.25 * x })
+        let scale = 1.7 / Float(channels * 9).squareRoot()
+        let weight = Tensor(shape: [channels, channels, 3, 3], scalars: (0..<(channels * channels * 9)).map { _ in scale * uniform() })
+        let bias = Tensor(shape: [channels], repeating: 0.1)
+        let packed = BF16Matrix(weight), transformed = WinogradBF16Weight(weight)
+        let winograd = BenchmarkClock.medianSeconds(runs: runs) { _ = input.conv2d(winograd: transformed, bias: bias) }
+        let direct = BenchmarkClock.medianSeconds(runs: runs) {
+            _ = input.conv2d(weight: packed, kernel: (3, 3), bias: bias, geometry: .init(stride: 1, padding: 1))
+        }
+        let exact = input.conv2d(weight: weight, bias: bias, geometry: .init(stride: 1, padding: 1), algorithm: .direct)
+        func error(_ result: Tensor) -> Double {
+            var difference = 0.0, magnitude = 0.0
+            for (a, b) in zip(result.scalars, exact.scalars) { difference += Double(abs(a - b)); magnitude += Double(abs(b)) }
+            return difference / magnitude
+        }
+        report(BenchmarkFigure(name, winograd, "s"))
+        report(BenchmarkFigure("\(name)-direct", direct, "s"))
+        report(BenchmarkFigure("\(name)-speedup", direct / winograd, "x"))
+        report(BenchmarkFigure("\(name)-error", 100 * error(input.conv2d(winograd: transformed, bias: bias)), "%"))
+        report(BenchmarkFigure("\(name)-direct-error", 100 * error(input.conv2d(
+            weight: packed, kernel: (3, 3), bias: bias, geometry: .init(stride: 1, padding: 1))), "%"))
     }
 
     /// `name`: Winograd seconds; `name-direct`: im2col + GEMM seconds; `name-speedup`: their ratio;

@@ -15,10 +15,13 @@ public enum WeightMatrix: Sendable {
     case bf16(BF16Matrix)
 
     /// Reads `name` with `shape` and keeps it in the loader's precision.
-    static func load(_ loader: inout WeightLoader, _ name: String, shape: [Int]) throws -> WeightMatrix {
+    /// `matrixShape` reshapes an fp32 tensor stored in another shape (a 1×1 convolution used as a linear layer);
+    /// the bf16 form reads any tensor as `[shape[0] × rest]` already.
+    static func load(_ loader: inout WeightLoader, _ name: String, shape: [Int],
+                     matrixShape: [Int]? = nil) throws -> WeightMatrix {
         let tensor = try loader.tensor(name, shape: shape)
         switch loader.precision {
-        case .fp32: return .fp32(tensor)
+        case .fp32: return .fp32(matrixShape.map { tensor.reshaped($0) } ?? tensor)
         case .bf16: return .bf16(BF16Matrix(tensor))
         }
     }
@@ -32,8 +35,13 @@ public struct LinearLayer: Sendable {
     public let bias: Tensor?
 
     /// Loads `weight` (and `bias` when `hasBias`) from the loader's current scope.
-    public init(_ loader: inout WeightLoader, inFeatures: Int, outFeatures: Int, hasBias: Bool = true) throws {
-        weight = try WeightMatrix.load(&loader, "weight", shape: [outFeatures, inFeatures])
+    ///
+    /// - Parameter storedShape: the weight's shape in the file when it is not `[out, in]` (SD1 stores the spatial
+    ///   transformer's projections as 1×1 convolutions `[out, in, 1, 1]`: the same matrix).
+    public init(_ loader: inout WeightLoader, inFeatures: Int, outFeatures: Int, hasBias: Bool = true,
+                storedShape: [Int]? = nil) throws {
+        weight = try WeightMatrix.load(&loader, "weight", shape: storedShape ?? [outFeatures, inFeatures],
+                                       matrixShape: [outFeatures, inFeatures])
         bias = hasBias ? try loader.tensor("bias", shape: [outFeatures]) : nil
     }
 
@@ -46,10 +54,18 @@ public struct LinearLayer: Sendable {
     }
 }
 
+/// A convolution's weight as loaded: float32, packed bf16, or (bf16 3×3 stride-1 layers) bf16 in Winograd
+/// F(2×2, 3×3) form, held only in that form.
+public enum ConvolutionWeight: Sendable {
+    case fp32(Tensor)
+    case bf16(BF16Matrix)
+    case winogradBF16(WinogradBF16Weight)
+}
+
 /// A 2-D convolution with bias.
 public struct Conv2dLayer: Sendable {
     /// `[out, in, k, k]`.
-    public let weight: WeightMatrix
+    public let weight: ConvolutionWeight
     /// `[out]`.
     public let bias: Tensor
     /// Stride and padding.
@@ -60,9 +76,19 @@ public struct Conv2dLayer: Sendable {
     /// Loads a square `kernel`×`kernel` convolution.
     public init(_ loader: inout WeightLoader, inChannels: Int, outChannels: Int, kernel: Int,
                 stride: Int = 1, padding: Int? = nil) throws {
-        weight = try WeightMatrix.load(&loader, "weight", shape: [outChannels, inChannels, kernel, kernel])
+        let geometry = Conv2dGeometry(stride: stride, padding: padding ?? kernel / 2)
+        let tensor = try loader.tensor("weight", shape: [outChannels, inChannels, kernel, kernel])
+        switch loader.precision {
+        case .fp32:
+            weight = .fp32(tensor)
+        case .bf16 where Tensor.winogradBF16Applies(inChannels: inChannels, outChannels: outChannels,
+                                                    kernel: (kernel, kernel), geometry: geometry):
+            weight = .winogradBF16(WinogradBF16Weight(tensor))
+        case .bf16:
+            weight = .bf16(BF16Matrix(tensor))
+        }
         bias = try loader.tensor("bias", shape: [outChannels])
-        geometry = Conv2dGeometry(stride: stride, padding: padding ?? kernel / 2)
+        self.geometry = geometry
         self.kernel = kernel
     }
 
@@ -71,6 +97,7 @@ public struct Conv2dLayer: Sendable {
         switch weight {
         case .fp32(let w): return x.conv2d(weight: w, bias: bias, geometry: geometry)
         case .bf16(let w): return x.conv2d(weight: w, kernel: (kernel, kernel), bias: bias, geometry: geometry)
+        case .winogradBF16(let w): return x.conv2d(winograd: w, bias: bias)
         }
     }
 }

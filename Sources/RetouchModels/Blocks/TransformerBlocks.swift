@@ -66,7 +66,7 @@ public struct TransformerBlock: Sendable {
 public struct SpatialTransformer: Sendable {
     let norm: GroupNormLayer
     let linearProjection: Bool
-    let projectIn: Tensor, projectInBias: Tensor, projectOut: Tensor, projectOutBias: Tensor
+    let projectIn: LinearLayer, projectOut: LinearLayer
     let blocks: [TransformerBlock]
 
     /// Loads a transformer over `channels` channels.
@@ -76,22 +76,24 @@ public struct SpatialTransformer: Sendable {
         self.linearProjection = linearProjection
         // SD1 stores the projections as 1×1 convolutions [C, C, 1, 1], SD2 as linear [C, C]: the same matrix.
         let projectionShape = linearProjection ? [channels, channels] : [channels, channels, 1, 1]
-        projectIn = try loader.tensor("proj_in.weight", shape: projectionShape).reshaped([channels, channels])
-        projectInBias = try loader.tensor("proj_in.bias", shape: [channels])
+        projectIn = try loader.scope("proj_in") {
+            try LinearLayer(&$0, inFeatures: channels, outFeatures: channels, storedShape: projectionShape)
+        }
         blocks = try (0..<layers).map { index in
             try loader.scope("transformer_blocks.\(index)") { try TransformerBlock(&$0, dim: channels, heads: heads, contextDim: contextDim) }
         }
-        projectOut = try loader.tensor("proj_out.weight", shape: projectionShape).reshaped([channels, channels])
-        projectOutBias = try loader.tensor("proj_out.bias", shape: [channels])
+        projectOut = try loader.scope("proj_out") {
+            try LinearLayer(&$0, inFeatures: channels, outFeatures: channels, storedShape: projectionShape)
+        }
     }
 
     /// `x`: `[N, C, H, W]`; `context`: `[N, 77, contextDim]`.
     public func callAsFunction(_ x: Tensor, context: Tensor) -> Tensor {
         let (height, width) = (x.shape[2], x.shape[3])
         // A 1×1 convolution and a linear layer on tokens are the same product, so both layouts share one path.
-        var h = norm(x).channelsToTokens().linear(weight: projectIn, bias: projectInBias)   // [N, HW, C]
+        var h = projectIn(norm(x).channelsToTokens())   // [N, HW, C]
         for block in blocks { h = block(h, context: context) }
-        var output = h.linear(weight: projectOut, bias: projectOutBias).tokensToChannels(height: height, width: width)
+        var output = projectOut(h).tokensToChannels(height: height, width: width)
         output.add(x)
         return output
     }
