@@ -45,6 +45,7 @@ struct PrecisionTests {
         }
         let reference = try run(fp32), candidate = try run(bf16)
         let quality = Self.psnr(reference, candidate)
+        print("bf16 vs fp32 (\(mode)): \(quality) dB")
         #expect(quality >= 30, "bf16 vs fp32: \(quality) dB")
         #expect(quality < .infinity, "bf16 gave fp32's exact pixels: the bf16 path did not run")
     }

@@ -25,7 +25,7 @@ public struct ModelBenchmark: Sendable {
 
     /// Figure names, in the order they run.
     public static let figureNames = ["text-encode", "unet-step-256", "unet-step-512", "vae-encode-512", "vae-decode-512",
-                                     "load-unet-fp16", "inpaint-512"]
+                                     "load-unet-fp16", "inpaint-512", "unet-bf16-error"]
 
     /// Runs the figures named in `only` (all when empty), reporting each line as soon as it is measured.
     public func run(only: Set<String> = [], report: (BenchmarkFigure) -> Void) throws {
@@ -57,8 +57,11 @@ public struct ModelBenchmark: Sendable {
                 measure("vae-decode-512", report) { _ = vae.decode(latent) }
             }
         }
-        if !(only == ["inpaint-512"]) { report(BenchmarkFigure("peak-rss", Double(PeakMemory.peakBytes()) / 1e6, "MB")) }
+        if Self.figureNames.prefix(5).contains(where: wanted) {
+            report(BenchmarkFigure("peak-rss", Double(PeakMemory.peakBytes()) / 1e6, "MB"))
+        }
         if wanted("load-unet-fp16") { try measureFP16Load(report) }
+        if only.contains("unet-bf16-error") { try measureBF16Error(report) }
         if wanted("inpaint-512") { try measureInpaint(report) }
     }
 
@@ -76,6 +79,25 @@ public struct ModelBenchmark: Sendable {
         let median = seconds.sorted()[seconds.count / 2]
         report(BenchmarkFigure(name, median, "s"))
         report(BenchmarkFigure("\(name)-rate", Double(operations) / median / 1e9, "GFLOP/s"))
+    }
+
+    /// One guided 512 px UNet step in bf16 against fp32 with the same random weights, on a noise latent and a
+    /// random context: the relative RMS difference of the noise predictions (`unet-bf16-error`, in %), a
+    /// numerical proxy at full size for what the tiny parity fixtures check as image PSNR. Only on request.
+    private func measureBF16Error(_ report: (BenchmarkFigure) -> Void) throws {
+        let weights = RandomWeights(seed: 0)
+        var generator = TorchRandomSource(seed: 1)
+        let latent = Tensor(shape: [2, 4, 64, 64], scalars: generator.normal(count: 2 * 4 * 64 * 64))
+        let context = Tensor(shape: [2, 77, 768], scalars: generator.normal(count: 2 * 77 * 768))
+        let exact = try UNet2DConditionModel(config: .sd15, weights: weights, precision: .fp32)(latent, timestep: 501, context: context)
+        MemoryPolicy.releaseFreeMemory()
+        let rounded = try UNet2DConditionModel(config: .sd15, weights: weights, precision: .bf16)(latent, timestep: 501, context: context)
+        var difference = 0.0, magnitude = 0.0
+        for (a, b) in zip(rounded.scalars, exact.scalars) {
+            difference += Double((a - b) * (a - b))
+            magnitude += Double(b * b)
+        }
+        report(BenchmarkFigure("unet-bf16-error", 100 * (difference / magnitude).squareRoot(), "%"))
     }
 
     /// Writes an SD 1.5-size UNet as fp16 safetensors, then loads it and reports the peak memory of loading
