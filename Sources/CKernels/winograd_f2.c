@@ -8,41 +8,8 @@
 // ±1/2, so rounding U and V to bf16 costs about 1.6x the error of a bf16 direct convolution (F(4x4): about 8x).
 // Transforms run in fp32; lanes run across tiles (or weight pairs) as in winograd.c.
 #include "CKernels.h"
-#include <string.h>
 
-#if defined(__x86_64__) && defined(__clang__)
-#define RT_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define RT_CLONES
-#endif
-
-#define LANES 16
-
-typedef float v16 __attribute__((ext_vector_type(16), aligned(4)));
-
-#define RT_LOAD16(p) ({ v16 _v; memcpy(&_v, (p), sizeof _v); _v; })
-#define RT_STORE16(p, v) do { v16 _v = (v); memcpy((p), &_v, sizeof _v); } while (0)
-
-#define RT_LOAD_N(p, n) ({                                             \
-    v16 _r;                                                            \
-    if ((n) == LANES) {                                                \
-        _r = RT_LOAD16(p);                                             \
-    } else {                                                           \
-        float _t[LANES] = {0};                                         \
-        for (long _l = 0; _l < (n); _l++) _t[_l] = (p)[_l];            \
-        _r = RT_LOAD16(_t);                                            \
-    }                                                                  \
-    _r; })
-
-#define RT_STORE_N(p, v, n) do {                                       \
-    if ((n) == LANES) {                                                \
-        RT_STORE16(p, v);                                              \
-    } else {                                                           \
-        float _t[LANES];                                               \
-        RT_STORE16(_t, v);                                             \
-        for (long _l = 0; _l < (n); _l++) (p)[_l] = _t[_l];            \
-    }                                                                  \
-} while (0)
+#include "winograd_common.h"
 
 // Bᵀ (4x4) applied to four vectors: o = Bᵀ d.
 #define RT_BT2(d0, d1, d2, d3, o) do {                                 \
@@ -90,16 +57,6 @@ void rt_winograd2_weights(const float *weight, long pairs, float *u, long xi_str
     }
 }
 
-// Copies `count` floats of input row `row` starting at column x0 into buf, zero outside [0, width).
-static inline void rt_padded_row2(const float *row, long width, long x0, long count, float *buf) {
-    long lo = x0 < 0 ? -x0 : 0;
-    long hi = width - x0 < count ? width - x0 : count;
-    if (hi < lo) hi = lo;
-    for (long k = 0; k < lo; k++) buf[k] = 0.0f;
-    if (hi > lo) memcpy(buf + lo, row + x0 + lo, (size_t)(hi - lo) * sizeof(float));
-    for (long k = hi; k < count; k++) buf[k] = 0.0f;
-}
-
 // Lanes l = 0..15 of p[2 l + q] (q 0 or 1), from 32 floats at p.
 #define RT_EVERY_SECOND(p, q)                                                                          \
     __builtin_shufflevector(RT_LOAD16(p), RT_LOAD16((p) + 16), q, q + 2, q + 4, q + 6, q + 8, q + 10, \
@@ -126,7 +83,7 @@ void rt_winograd2_input(const float *image, long channels, long height, long wid
                     if (y < 0 || y >= height) {
                         memset(rows[r], 0, sizeof rows[r]);
                     } else {
-                        rt_padded_row2(plane + y * width, width, x0, 2 * seg_tiles + 2, rows[r]);
+                        rt_padded_row(plane + y * width, width, x0, 2 * seg_tiles + 2, rows[r]);
                     }
                 }
                 long t = (ty - tile_y) * tile_cols + seg;

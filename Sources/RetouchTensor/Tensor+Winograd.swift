@@ -51,80 +51,24 @@ extension Tensor {
 
     /// 3×3, stride-1, padding-1 convolution of `[N, Cin, H, W]` by `[Cout, Cin, 3, 3]` through Winograd F(4×4, 3×3).
     ///
-    /// Bands of tiles are processed one at a time by all workers together: the input transform splits the
-    /// input channels, the 36 GEMMs split ξ, the output transform splits the output channels. Scratch is the
-    /// transformed weight (36·Cout·Cin floats, freed on return) plus one band's V and M.
+    /// The weight is transformed for the call (36·Cout·Cin floats, freed on return); bands of tiles then run
+    /// through `winogradConvolution`, shared with the bf16 F(2×2, 3×3) path.
     func winogradConv2d(weight: Tensor, bias: Tensor?) -> Tensor {
-        let (batch, inChannels, height, width) = (shape[0], shape[1], shape[2], shape[3])
-        let outChannels = weight.shape[0]
+        let (outChannels, inChannels) = (weight.shape[0], shape[1])
         precondition(weight.shape == [outChannels, inChannels, 3, 3], "winograd conv2d wants a 3x3 weight, got \(weight.shape)")
-        if let bias { precondition(bias.count == outChannels, "conv2d bias \(bias.shape) for \(outChannels) channels") }
-        let tilesX = (width + 3) / 4, tilesY = (height + 3) / 4
-        let workers = Parallel.workerCount
-
-        // Band: a rectangle of tiles within the shared budget — whole tile rows when a row fits, else a run of
-        // tile columns of one row — with the bands spread evenly over the image.
-        let bytesPerTile = 36 * (inChannels + outChannels) * MemoryLayout<Float>.size
-        let maxTiles = Swift.max(16, workers * Self.winogradBudgetBytes / bytesPerTile)
-        let rowBands = tilesX <= maxTiles ? (tilesY + maxTiles / tilesX - 1) / (maxTiles / tilesX) : tilesY
-        let columnBands = (tilesX + maxTiles - 1) / maxTiles
-        let bandTiles = ((tilesY + rowBands - 1) / rowBands) * ((tilesX + columnBands - 1) / columnBands)
-
         let pairs = outChannels * inChannels
         let u = UnsafeMutablePointer<Float>.allocate(capacity: 36 * pairs)
-        let v = UnsafeMutablePointer<Float>.allocate(capacity: 36 * inChannels * bandTiles)
-        let m = UnsafeMutablePointer<Float>.allocate(capacity: 36 * outChannels * bandTiles)
-        defer { u.deallocate(); v.deallocate(); m.deallocate() }
-
-        let output = Tensor(shape: [batch, outChannels, height, width]) { out in
-            withUnsafeBufferPointer { input in
-                weight.withUnsafeBufferPointer { weights in
-                    let input = input.baseAddress!, weights = weights.baseAddress!, out = out.baseAddress!
-                    Parallel.forRanges(pairs, costPerItem: 256) { range in
-                        rt_winograd_weights(weights + 9 * range.lowerBound, range.count, u + range.lowerBound, pairs)
-                    }
-                    withOptionalPointer(bias) { bias in
-                        for n in 0..<batch {
-                            let image = input + n * inChannels * height * width
-                            let result = out + n * outChannels * height * width
-                            for band in 0..<(rowBands * columnBands) {
-                                let (rowBand, columnBand) = band.quotientAndRemainder(dividingBy: columnBands)
-                                let tileY = tilesY * rowBand / rowBands
-                                let rows = tilesY * (rowBand + 1) / rowBands - tileY
-                                let tileX = tilesX * columnBand / columnBands
-                                let columns = tilesX * (columnBand + 1) / columnBands - tileX
-                                let tiles = rows * columns
-                                Parallel.forRanges(inChannels, costPerItem: 40 * tiles) { channels in
-                                    rt_winograd_input(image + channels.lowerBound * height * width, channels.count,
-                                                      height, width, tileY, rows, tileX, columns,
-                                                      v + channels.lowerBound * tiles, tiles, inChannels * tiles)
-                                }
-                                Parallel.forRanges(36, costPerItem: 2 * outChannels * inChannels * tiles) { xis in
-                                    for xi in xis {
-                                        GEMM.multiply(m: outChannels, n: tiles, k: inChannels,
-                                                      a: u + xi * pairs, lda: inChannels,
-                                                      b: v + xi * inChannels * tiles, ldb: tiles,
-                                                      c: m + xi * outChannels * tiles, ldc: tiles, parallel: false)
-                                    }
-                                }
-                                Parallel.forRanges(outChannels, costPerItem: 30 * tiles) { channels in
-                                    rt_winograd_output(m + channels.lowerBound * tiles, channels.count, tiles,
-                                                       outChannels * tiles, height, width, tileY, rows, tileX, columns,
-                                                       bias.map { $0 + channels.lowerBound }, 0,
-                                                       result + channels.lowerBound * height * width)
-                                }
-                            }
-                        }
-                    }
-                }
+        defer { u.deallocate() }
+        weight.withUnsafeBufferPointer { weights in
+            let weights = weights.baseAddress!
+            Parallel.forRanges(pairs, costPerItem: 256) { range in
+                rt_winograd_weights(weights + 9 * range.lowerBound, range.count, u + range.lowerBound, pairs)
             }
         }
-        return output
+        return winogradConvolution(outChannels: outChannels, bias: bias, transforms: .f4x4,
+                                   budgetBytes: Self.winogradBudgetBytes) { xi, v, m, tiles in
+            GEMM.multiply(m: outChannels, n: tiles, k: inChannels, a: u + xi * pairs, lda: inChannels,
+                          b: v, ldb: tiles, c: m, ldc: tiles, parallel: false)
+        }
     }
-}
-
-/// Calls `body` with the tensor's storage, or with nil when there is no tensor.
-private func withOptionalPointer<R>(_ tensor: Tensor?, _ body: (UnsafePointer<Float>?) -> R) -> R {
-    guard let tensor else { return body(nil) }
-    return tensor.withUnsafeBufferPointer { body($0.baseAddress) }
 }

@@ -66,94 +66,11 @@ extension Tensor {
     /// - Parameter bandBudgetBytes: V and M scratch per worker (default `winograd2BudgetBytes`); smaller budgets
     ///   split images into more bands (for tests of the banding).
     public func conv2d(winograd weight: WinogradBF16Weight, bias: Tensor? = nil, bandBudgetBytes: Int? = nil) -> Tensor {
-        precondition(rank == 4, "conv2d wants NCHW input, got \(shape)")
-        let (batch, inChannels, height, width) = (shape[0], shape[1], shape[2], shape[3])
-        let outChannels = weight.outChannels
-        precondition(weight.inChannels == inChannels, "Winograd weight for \(weight.inChannels) channels does not take \(shape)")
-        if let bias { precondition(bias.count == outChannels, "conv2d bias \(bias.shape) for \(outChannels) channels") }
-        let tilesX = (width + 1) / 2, tilesY = (height + 1) / 2, imageTiles = tilesX * tilesY
-        let workers = Parallel.workerCount
-
-        // Band: whole images when an image's tiles fit the shared budget (small images share their GEMMs, which
-        // run better wide), else a rectangle of one image's tiles — whole tile rows when a row fits, else a run of
-        // tile columns of one row — with the bands spread evenly over the image.
-        let bytesPerTile = 16 * (inChannels + outChannels) * MemoryLayout<Float>.size
-        let maxTiles = Swift.max(1, workers * (bandBudgetBytes ?? Self.winograd2BudgetBytes) / bytesPerTile)
-        var bands: [WinogradBand] = []
-        if imageTiles <= maxTiles {
-            let imagesPerBand = Swift.min(batch, maxTiles / imageTiles)
-            for first in stride(from: 0, to: batch, by: imagesPerBand) {
-                bands.append(WinogradBand(firstImage: first, images: Swift.min(imagesPerBand, batch - first),
-                                          tileY: 0, rows: tilesY, tileX: 0, columns: tilesX))
-            }
-        } else {
-            let rowBands = tilesX <= maxTiles ? (tilesY + maxTiles / tilesX - 1) / (maxTiles / tilesX) : tilesY
-            let columnBands = (tilesX + maxTiles - 1) / maxTiles
-            for image in 0..<batch {
-                for band in 0..<(rowBands * columnBands) {
-                    let (rowBand, columnBand) = band.quotientAndRemainder(dividingBy: columnBands)
-                    let tileY = tilesY * rowBand / rowBands, tileX = tilesX * columnBand / columnBands
-                    bands.append(WinogradBand(firstImage: image, images: 1,
-                                              tileY: tileY, rows: tilesY * (rowBand + 1) / rowBands - tileY,
-                                              tileX: tileX, columns: tilesX * (columnBand + 1) / columnBands - tileX))
-                }
-            }
-        }
-        let bandTiles = bands.map(\.tiles).max() ?? 0
-
-        let v = UnsafeMutablePointer<Float>.allocate(capacity: 16 * inChannels * bandTiles)
-        let m = UnsafeMutablePointer<Float>.allocate(capacity: 16 * outChannels * bandTiles)
-        defer { v.deallocate(); m.deallocate() }
-
-        return Tensor(shape: [batch, outChannels, height, width]) { out in
-            withUnsafeBufferPointer { input in
-                let input = input.baseAddress!, out = out.baseAddress!
-                withOptionalBias(bias) { bias in
-                    for band in bands {
-                        let tiles = band.tiles, bandImageTiles = band.rows * band.columns
-                        Parallel.forRanges(inChannels, costPerItem: 20 * tiles) { channels in
-                            for i in 0..<band.images {
-                                let image = input + ((band.firstImage + i) * inChannels + channels.lowerBound) * height * width
-                                rt_winograd2_input(image, channels.count, height, width,
-                                                   band.tileY, band.rows, band.tileX, band.columns,
-                                                   v + channels.lowerBound * tiles + i * bandImageTiles, tiles,
-                                                   inChannels * tiles)
-                            }
-                        }
-                        Parallel.forRanges(16, costPerItem: 2 * outChannels * inChannels * tiles) { xis in
-                            for xi in xis {
-                                GEMM.multiplyBF16(weight.matrices[xi], n: tiles, b: v + xi * inChannels * tiles,
-                                                  ldb: tiles, c: m + xi * outChannels * tiles, rowStride: tiles,
-                                                  parallel: false)
-                            }
-                        }
-                        Parallel.forRanges(outChannels, costPerItem: 12 * tiles) { channels in
-                            for i in 0..<band.images {
-                                let result = out + ((band.firstImage + i) * outChannels + channels.lowerBound) * height * width
-                                rt_winograd2_output(m + channels.lowerBound * tiles + i * bandImageTiles, channels.count,
-                                                    tiles, outChannels * tiles, height, width,
-                                                    band.tileY, band.rows, band.tileX, band.columns,
-                                                    bias.map { $0 + channels.lowerBound }, 0, result)
-                            }
-                        }
-                    }
-                }
-            }
+        precondition(rank == 4 && shape[1] == weight.inChannels,
+                     "Winograd weight for \(weight.inChannels) channels does not take \(shape)")
+        return winogradConvolution(outChannels: weight.outChannels, bias: bias, transforms: .f2x2,
+                                   budgetBytes: bandBudgetBytes ?? Self.winograd2BudgetBytes) { xi, v, m, tiles in
+            GEMM.multiplyBF16(weight.matrices[xi], n: tiles, b: v, ldb: tiles, c: m, rowStride: tiles, parallel: false)
         }
     }
-}
-
-/// Tiles transformed and multiplied together: `images` consecutive images from `firstImage`, and in each the
-/// tile rectangle of `rows × columns` tiles at (`tileY`, `tileX`).
-private struct WinogradBand {
-    let firstImage: Int, images: Int
-    let tileY: Int, rows: Int, tileX: Int, columns: Int
-    /// All tiles of the band (V's and M's row length).
-    var tiles: Int { images * rows * columns }
-}
-
-/// Calls `body` with the bias's storage, or with nil when there is no bias.
-private func withOptionalBias<R>(_ bias: Tensor?, _ body: (UnsafePointer<Float>?) -> R) -> R {
-    guard let bias else { return body(nil) }
-    return bias.withUnsafeBufferPointer { body($0.baseAddress) }
 }
