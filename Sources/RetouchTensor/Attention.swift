@@ -28,10 +28,10 @@ public enum Attention {
                                         tileBudget: Int = tileBudget, bf16: Bool = false) -> Tensor {
         if bf16 { return scaledDotProductBF16(query: query, key: key, value: value, heads: heads, scale: scale,
                                               causal: causal, tileBudget: tileBudget) }
-        precondition(query.rank == 3 && key.rank == 3 && value.rank == 3, "attention wants [B, L, features]")
+        require(query.rank == 3 && key.rank == 3 && value.rank == 3, "attention wants [B, L, features]")
         let (batch, queryLength, queryFeatures) = (query.shape[0], query.shape[1], query.shape[2])
         let (keyLength, valueFeatures) = (key.shape[1], value.shape[2])
-        precondition(key.shape[0] == batch && value.shape[0] == batch && value.shape[1] == keyLength
+        require(key.shape[0] == batch && value.shape[0] == batch && value.shape[1] == keyLength
                      && key.shape[2] == queryFeatures && queryFeatures % heads == 0 && valueFeatures % heads == 0,
                      "attention shapes \(query.shape) \(key.shape) \(value.shape) with \(heads) heads")
         let headDim = queryFeatures / heads

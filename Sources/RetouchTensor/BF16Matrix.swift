@@ -15,7 +15,7 @@ public struct BF16Matrix: Sendable {
     /// Rounds and packs `tensor`, read as a `[shape[0] × rest]` matrix: a `[out, in]` linear weight, or an OIHW
     /// convolution weight as `[Cout × Cin·kh·kw]`.
     public init(_ tensor: Tensor) {
-        precondition(tensor.rank >= 2 && tensor.count > 0, "BF16Matrix wants a non-empty matrix or conv weight, got \(tensor.shape)")
+        require(tensor.rank >= 2 && tensor.count > 0, "BF16Matrix wants a non-empty matrix or conv weight, got \(tensor.shape)")
         let rows = tensor.shape[0], columns = tensor.count / rows
         self.rows = rows
         self.columns = columns

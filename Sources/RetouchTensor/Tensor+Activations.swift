@@ -35,7 +35,7 @@ extension Tensor {
     /// GEGLU's gate: splits the last dimension in halves `[a, b]` and returns `a * gelu(b)`.
     public func geglu() -> Tensor {
         let doubled = shape[rank - 1]
-        precondition(doubled % 2 == 0, "geglu needs an even last dimension, got \(shape)")
+        require(doubled % 2 == 0, "geglu needs an even last dimension, got \(shape)")
         let half = doubled / 2
         let rows = count / doubled
         return Tensor(shape: Array(shape.dropLast()) + [half]) { out in

@@ -37,11 +37,11 @@ extension Tensor {
     /// and multiplies it by the weight matrix, so the full im2col matrix is never materialised.
     public func conv2d(weight: Tensor, bias: Tensor? = nil, geometry: Conv2dGeometry = .init(),
                        algorithm: Conv2dAlgorithm = .automatic) -> Tensor {
-        precondition(rank == 4 && weight.rank == 4, "conv2d wants NCHW input and OIHW weight, got \(shape) and \(weight.shape)")
-        precondition(weight.shape[1] == shape[1], "conv2d weight \(weight.shape) does not take \(shape[1]) channels")
+        require(rank == 4 && weight.rank == 4, "conv2d wants NCHW input and OIHW weight, got \(shape) and \(weight.shape)")
+        require(weight.shape[1] == shape[1], "conv2d weight \(weight.shape) does not take \(shape[1]) channels")
         let (outChannels, depth) = (weight.shape[0], weight.count / weight.shape[0])
         let winograd = Self.winogradApplies(kernelH: weight.shape[2], kernelW: weight.shape[3], geometry: geometry)
-        precondition(algorithm != .winograd || winograd, "Winograd conv2d needs a 3x3 kernel, stride 1 and padding 1")
+        require(algorithm != .winograd || winograd, "Winograd conv2d needs a 3x3 kernel, stride 1 and padding 1")
         let choice = algorithm == .automatic ? Self.automaticConv2dOverride ?? .automatic : algorithm
         if winograd && (choice == .winograd || (choice == .automatic
             && Self.winogradPays(batch: shape[0], inChannels: shape[1], outChannels: outChannels, height: shape[2], width: shape[3]))) {
@@ -66,18 +66,18 @@ extension Tensor {
         multiply: (_ b: UnsafePointer<Float>, _ ldb: Int, _ n: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
                    _ beta: Float, _ parallel: Bool) -> Void
     ) -> Tensor {
-        precondition(rank == 4, "conv2d wants NCHW input, got \(shape)")
+        require(rank == 4, "conv2d wants NCHW input, got \(shape)")
         let (batch, inChannels, height, width) = (shape[0], shape[1], shape[2], shape[3])
         let (kernelH, kernelW) = kernel
         let outH = (height + 2 * geometry.padding.y - kernelH) / geometry.stride.y + 1
         let outW = (width + 2 * geometry.padding.x - kernelW) / geometry.stride.x + 1
-        precondition(outH > 0 && outW > 0, "conv2d kernel \(kernelH)x\(kernelW) larger than padded input \(shape)")
+        require(outH > 0 && outW > 0, "conv2d kernel \(kernelH)x\(kernelW) larger than padded input \(shape)")
         let pixels = outH * outW
         let depth = inChannels * kernelH * kernelW   // GEMM k
 
         var output = Tensor(shape: [batch, outChannels, outH, outW], repeating: 0)
         if let bias {
-            precondition(bias.count == outChannels, "conv2d bias \(bias.shape) for \(outChannels) channels")
+            require(bias.count == outChannels, "conv2d bias \(bias.shape) for \(outChannels) channels")
             output.fillChannels(with: bias)
         }
         let beta: Float = bias == nil ? 0 : 1

@@ -3,7 +3,7 @@ extension Tensor {
     /// Applies `transform` to every pair of elements of two equally shaped tensors.
     @inlinable
     func zipMap(_ other: Tensor, _ transform: @escaping (Float, Float) -> Float) -> Tensor {
-        precondition(shape == other.shape, "shape mismatch \(shape) vs \(other.shape)")
+        require(shape == other.shape, "shape mismatch \(shape) vs \(other.shape)")
         return Tensor(shape: shape) { out in
             self.withUnsafeBufferPointer { a in
                 other.withUnsafeBufferPointer { b in
@@ -49,7 +49,7 @@ extension Tensor {
 
     /// Adds `other` into `self` in place.
     public mutating func add(_ other: Tensor) {
-        precondition(shape == other.shape, "shape mismatch \(shape) vs \(other.shape)")
+        require(shape == other.shape, "shape mismatch \(shape) vs \(other.shape)")
         withUnsafeMutableBufferPointer { a in
             other.withUnsafeBufferPointer { b in
                 let a = a

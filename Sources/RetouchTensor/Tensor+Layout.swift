@@ -1,10 +1,10 @@
 extension Tensor {
     /// Concatenates NCHW (or any `[N, C, ...]`) tensors along the channel dimension.
     public static func concatenateChannels(_ parts: [Tensor]) -> Tensor {
-        precondition(!parts.isEmpty, "concatenate needs at least one tensor")
+        require(!parts.isEmpty, "concatenate needs at least one tensor")
         let batch = parts[0].shape[0]
         let trailing = Array(parts[0].shape.dropFirst(2))
-        precondition(parts.allSatisfy { $0.shape[0] == batch && Array($0.shape.dropFirst(2)) == trailing },
+        require(parts.allSatisfy { $0.shape[0] == batch && Array($0.shape.dropFirst(2)) == trailing },
                      "concatenate shapes disagree: \(parts.map(\.shape))")
         let plane = trailing.reduce(1, *)
         let channels = parts.reduce(0) { $0 + $1.shape[1] }
@@ -21,7 +21,7 @@ extension Tensor {
 
     /// Concatenates tensors along the batch (first) dimension.
     public static func concatenateBatch(_ parts: [Tensor]) -> Tensor {
-        precondition(!parts.isEmpty && parts.allSatisfy { Array($0.shape.dropFirst()) == Array(parts[0].shape.dropFirst()) },
+        require(!parts.isEmpty && parts.allSatisfy { Array($0.shape.dropFirst()) == Array(parts[0].shape.dropFirst()) },
                      "batch concatenation shapes disagree: \(parts.map(\.shape))")
         return Tensor(shape: [parts.reduce(0) { $0 + $1.shape[0] }] + parts[0].shape.dropFirst(),
                       scalars: parts.flatMap(\.scalars))
@@ -36,7 +36,7 @@ extension Tensor {
 
     /// `[N, C, H, W]` viewed as tokens `[N, H*W, C]` (the transformer blocks' layout).
     public func channelsToTokens() -> Tensor {
-        precondition(rank == 4, "channelsToTokens wants NCHW, got \(shape)")
+        require(rank == 4, "channelsToTokens wants NCHW, got \(shape)")
         let (n, c, pixels) = (shape[0], shape[1], shape[2] * shape[3])
         return Tensor(shape: [n, pixels, c]) { out in
             withUnsafeBufferPointer { x in
@@ -47,7 +47,7 @@ extension Tensor {
 
     /// Tokens `[N, H*W, C]` back to `[N, C, H, W]`.
     public func tokensToChannels(height: Int, width: Int) -> Tensor {
-        precondition(rank == 3 && shape[1] == height * width, "tokensToChannels: \(shape) is not \(height)x\(width) tokens")
+        require(rank == 3 && shape[1] == height * width, "tokensToChannels: \(shape) is not \(height)x\(width) tokens")
         let (n, pixels, c) = (shape[0], shape[1], shape[2])
         return Tensor(shape: [n, c, height, width]) { out in
             withUnsafeBufferPointer { x in

@@ -1,9 +1,9 @@
 extension Tensor {
     /// PyTorch's `linear`: `[..., in]` times `weight [out, in]` transposed, plus optional `bias [out]`.
     public func linear(weight: Tensor, bias: Tensor? = nil) -> Tensor {
-        precondition(weight.rank == 2, "linear weight must be [out, in], got \(weight.shape)")
+        require(weight.rank == 2, "linear weight must be [out, in], got \(weight.shape)")
         let (outFeatures, inFeatures) = (weight.shape[0], weight.shape[1])
-        precondition(shape.last == inFeatures, "linear weight \(weight.shape) does not take input \(shape)")
+        require(shape.last == inFeatures, "linear weight \(weight.shape) does not take input \(shape)")
         let rows = count / inFeatures
         var output = Tensor(shape: Array(shape.dropLast()) + [outFeatures], repeating: 0)
         if let bias { output.fillRows(with: bias) }
@@ -22,7 +22,7 @@ extension Tensor {
     /// Sets every row (last dimension) to `bias`.
     mutating func fillRows(with bias: Tensor) {
         let width = shape.last ?? 0
-        precondition(bias.count == width, "linear bias \(bias.shape) for \(width) outputs")
+        require(bias.count == width, "linear bias \(bias.shape) for \(width) outputs")
         let rows = width == 0 ? 0 : count / width
         withUnsafeMutableBufferPointer { out in
             bias.withUnsafeBufferPointer { b in
@@ -33,7 +33,7 @@ extension Tensor {
 
     /// Matrix product of the last two dimensions: `[..., m, k] x [k, n] -> [..., m, n]`.
     public func matmul(_ other: Tensor) -> Tensor {
-        precondition(other.rank == 2 && shape.last == other.shape[0], "matmul \(shape) x \(other.shape)")
+        require(other.rank == 2 && shape.last == other.shape[0], "matmul \(shape) x \(other.shape)")
         let (k, n) = (other.shape[0], other.shape[1])
         let rows = count / k
         var output = Tensor(shape: Array(shape.dropLast()) + [n], repeating: 0)

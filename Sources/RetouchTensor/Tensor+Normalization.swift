@@ -32,11 +32,11 @@ extension Tensor {
     /// them instead of its own (tiled VAE passes share one image's statistics this way).
     public func groupNorm(groups: Int, weight: Tensor, bias: Tensor, epsilon: Float, silu: Bool = false,
                           statistics: GroupStatistics? = nil) -> Tensor {
-        precondition(rank >= 2 && shape[1] % groups == 0, "group norm: \(shape[1]) channels not divisible into \(groups) groups")
+        require(rank >= 2 && shape[1] % groups == 0, "group norm: \(shape[1]) channels not divisible into \(groups) groups")
         let (batch, channels) = (shape[0], shape[1])
         let plane = count / (batch * channels)
         let perGroup = channels / groups
-        precondition(weight.count == channels && bias.count == channels, "group norm affine size mismatch")
+        require(weight.count == channels && bias.count == channels, "group norm affine size mismatch")
         return Tensor(shape: shape) { out in
             withUnsafeBufferPointer { x in
                 weight.withUnsafeBufferPointer { gamma in
@@ -70,7 +70,7 @@ extension Tensor {
     /// PyTorch's `layer_norm` over the last dimension with `weight`/`bias` of that size.
     public func layerNorm(weight: Tensor, bias: Tensor, epsilon: Float) -> Tensor {
         let features = shape[rank - 1]
-        precondition(weight.count == features && bias.count == features, "layer norm affine size mismatch")
+        require(weight.count == features && bias.count == features, "layer norm affine size mismatch")
         let rows = count / features
         return Tensor(shape: shape) { out in
             withUnsafeBufferPointer { x in

@@ -11,7 +11,7 @@ public enum TensorResizeMode: String, Sendable, CaseIterable {
 extension Tensor {
     /// Nearest-neighbour 2× upsampling of `[N, C, H, W]` (the UNet and VAE up-blocks).
     public func upsampledNearest2x() -> Tensor {
-        precondition(rank == 4, "upsample wants NCHW, got \(shape)")
+        require(rank == 4, "upsample wants NCHW, got \(shape)")
         let (planes, height, width) = (shape[0] * shape[1], shape[2], shape[3])
         return Tensor(shape: [shape[0], shape[1], height * 2, width * 2]) { out in
             withUnsafeBufferPointer { x in
@@ -35,7 +35,7 @@ extension Tensor {
 
     /// Resizes the last two dimensions of `[N, C, H, W]` as PyTorch's `interpolate` does (used for masks).
     public func resized(height outH: Int, width outW: Int, mode: TensorResizeMode) -> Tensor {
-        precondition(rank == 4 && outH > 0 && outW > 0, "resize wants NCHW and a positive size")
+        require(rank == 4 && outH > 0 && outW > 0, "resize wants NCHW and a positive size")
         let (planes, inH, inW) = (shape[0] * shape[1], shape[2], shape[3])
         let rows = axisWeights(input: inH, output: outH, mode: mode)
         let cols = axisWeights(input: inW, output: outW, mode: mode)

@@ -55,7 +55,7 @@ extension Tensor {
     /// through `winogradConvolution`, shared with the bf16 F(2×2, 3×3) path.
     func winogradConv2d(weight: Tensor, bias: Tensor?) -> Tensor {
         let (outChannels, inChannels) = (weight.shape[0], shape[1])
-        precondition(weight.shape == [outChannels, inChannels, 3, 3], "winograd conv2d wants a 3x3 weight, got \(weight.shape)")
+        require(weight.shape == [outChannels, inChannels, 3, 3], "winograd conv2d wants a 3x3 weight, got \(weight.shape)")
         let pairs = outChannels * inChannels
         let u = UnsafeMutablePointer<Float>.allocate(capacity: 36 * pairs)
         defer { u.deallocate() }

@@ -9,8 +9,8 @@ public struct Tensor: Sendable, Equatable {
 
     /// Creates a tensor from a shape and its elements in row-major order.
     public init(shape: [Int], scalars: [Float]) {
-        precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")
-        precondition(shape.reduce(1, *) == scalars.count,
+        require(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")
+        require(shape.reduce(1, *) == scalars.count,
                      "shape \(shape) needs \(shape.reduce(1, *)) scalars, got \(scalars.count)")
         self.shape = shape
         self.scalars = scalars
@@ -41,11 +41,11 @@ public struct Tensor: Sendable, Equatable {
         var resolved = newShape
         if let inferred = newShape.firstIndex(of: -1) {
             let known = newShape.enumerated().filter { $0.offset != inferred }.map(\.element).reduce(1, *)
-            precondition(known > 0 && count % known == 0, "cannot reshape \(shape) to \(newShape)")
+            require(known > 0 && count % known == 0, "cannot reshape \(shape) to \(newShape)")
             resolved[inferred] = count / known
         }
         var copy = self
-        precondition(resolved.reduce(1, *) == count, "cannot reshape \(shape) to \(newShape)")
+        require(resolved.reduce(1, *) == count, "cannot reshape \(shape) to \(newShape)")
         copy.shape = resolved
         return copy
     }

@@ -17,7 +17,7 @@ public struct WinogradBF16Weight: Sendable {
 
     /// Transforms and packs an OIHW `[Cout, Cin, 3, 3]` weight.
     public init(_ weight: Tensor) {
-        precondition(weight.rank == 4 && weight.shape[2] == 3 && weight.shape[3] == 3,
+        require(weight.rank == 4 && weight.shape[2] == 3 && weight.shape[3] == 3,
                      "a Winograd weight wants [Cout, Cin, 3, 3], got \(weight.shape)")
         let (outChannels, inChannels) = (weight.shape[0], weight.shape[1])
         self.outChannels = outChannels
@@ -66,7 +66,7 @@ extension Tensor {
     /// - Parameter bandBudgetBytes: V and M scratch per worker (default `winograd2BudgetBytes`); smaller budgets
     ///   split images into more bands (for tests of the banding).
     public func conv2d(winograd weight: WinogradBF16Weight, bias: Tensor? = nil, bandBudgetBytes: Int? = nil) -> Tensor {
-        precondition(rank == 4 && shape[1] == weight.inChannels,
+        require(rank == 4 && shape[1] == weight.inChannels,
                      "Winograd weight for \(weight.inChannels) channels does not take \(shape)")
         return winogradConvolution(outChannels: weight.outChannels, bias: bias, transforms: .f2x2,
                                    budgetBytes: bandBudgetBytes ?? Self.winograd2BudgetBytes) { xi, v, m, tiles in

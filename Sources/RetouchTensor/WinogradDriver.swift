@@ -60,9 +60,9 @@ extension Tensor {
     func winogradConvolution(outChannels: Int, bias: Tensor?, transforms: WinogradTransforms, budgetBytes: Int,
                              multiply: (_ xi: Int, _ v: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>,
                                         _ tiles: Int) -> Void) -> Tensor {
-        precondition(rank == 4, "conv2d wants NCHW input, got \(shape)")
+        require(rank == 4, "conv2d wants NCHW input, got \(shape)")
         let (batch, inChannels, height, width) = (shape[0], shape[1], shape[2], shape[3])
-        if let bias { precondition(bias.count == outChannels, "conv2d bias \(bias.shape) for \(outChannels) channels") }
+        if let bias { require(bias.count == outChannels, "conv2d bias \(bias.shape) for \(outChannels) channels") }
         let side = transforms.tileSide, positions = transforms.positions
         let bytesPerTile = positions * (inChannels + outChannels) * MemoryLayout<Float>.size
         let bands = WinogradBand.plan(batch: batch, tilesY: (height + side - 1) / side, tilesX: (width + side - 1) / side,

@@ -17,7 +17,7 @@ public enum ImageTensorConversion {
     /// A decoded `[1, 3, H, W]` tensor as an 8-bit RGB image: `clamp(x/2 + 0.5, 0, 1)`, then rounded to
     /// 1/255 steps as diffusers' `numpy_to_pil` does (`round(x · 255)`), so saved pixels match its output.
     public static func image(from tensor: Tensor, batchIndex: Int = 0) -> Image {
-        precondition(tensor.rank == 4 && tensor.shape[1] == 3, "expected [N, 3, H, W], got \(tensor.shape)")
+        require(tensor.rank == 4 && tensor.shape[1] == 3, "expected [N, 3, H, W], got \(tensor.shape)")
         let (height, width) = (tensor.shape[2], tensor.shape[3])
         let plane = width * height
         let base = batchIndex * 3 * plane

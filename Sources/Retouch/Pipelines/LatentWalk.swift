@@ -9,7 +9,7 @@ public enum Slerp {
     /// The point a fraction `t` of the way from `a` to `b` along the great circle through them (scaled by their
     /// norms); falls back to linear interpolation when they are nearly parallel.
     public static func interpolate(_ a: Tensor, _ b: Tensor, t: Float) -> Tensor {
-        precondition(a.shape == b.shape, "slerp between \(a.shape) and \(b.shape)")
+        require(a.shape == b.shape, "slerp between \(a.shape) and \(b.shape)")
         var dot = 0.0, normA = 0.0, normB = 0.0
         for i in 0..<a.count {
             let x = Double(a.scalars[i]), y = Double(b.scalars[i])

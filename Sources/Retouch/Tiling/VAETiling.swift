@@ -112,7 +112,7 @@ enum TileBlender {
         for window in plan.windows {
             let output = tile(window)
             let rect = PixelRect(x: window.x * scale, y: window.y * scale, width: window.width * scale, height: window.height * scale)
-            precondition(output.shape == [1, outputChannels, rect.height, rect.width], "tile output \(output.shape) for \(rect)")
+            require(output.shape == [1, outputChannels, rect.height, rect.width], "tile output \(output.shape) for \(rect)")
             let weights = TileRamp.weights(for: rect, canvasWidth: width, canvasHeight: height, ramp: ramp)
             let tilePlane = rect.width * rect.height
             for y in 0..<rect.height {
@@ -138,7 +138,7 @@ extension Tensor {
     /// The `[N, C, rect]` part of an `[N, C, H, W]` tensor.
     func spatialCrop(_ rect: PixelRect) -> Tensor {
         let (batch, channels, height, width) = (shape[0], shape[1], shape[2], shape[3])
-        precondition(rect.x >= 0 && rect.y >= 0 && rect.maxX <= width && rect.maxY <= height, "crop \(rect) outside \(shape)")
+        require(rect.x >= 0 && rect.y >= 0 && rect.maxX <= width && rect.maxY <= height, "crop \(rect) outside \(shape)")
         var out = [Float]()
         out.reserveCapacity(batch * channels * rect.width * rect.height)
         for plane in 0..<(batch * channels) {

@@ -76,7 +76,7 @@ extension Tensor {
     /// Adds `[N, C]` values to every pixel of the matching channel of `[N, C, H, W]`.
     mutating func addPerChannel(_ values: Tensor) {
         let (batch, channels) = (shape[0], shape[1])
-        precondition(values.shape == [batch, channels], "per-channel add of \(values.shape) to \(shape)")
+        require(values.shape == [batch, channels], "per-channel add of \(values.shape) to \(shape)")
         let plane = count / (batch * channels)
         withUnsafeMutableBufferPointer { x in
             values.withUnsafeBufferPointer { v in

@@ -58,7 +58,7 @@ public final class SharedGroupNormStatistics: @unchecked Sendable {
             recorded.append(statistics)
             return statistics
         case .replay:
-            precondition(cursor < recorded.count, "replayed more group norms than were recorded")
+            require(cursor < recorded.count, "replayed more group norms than were recorded")
             defer { cursor += 1 }
             return recorded[cursor]
         }

@@ -11,7 +11,7 @@ public struct SafetensorsWeights: WeightSource {
 
     /// Opens and validates every file; a tensor name present in two files is an error.
     public init(urls: [URL]) throws {
-        precondition(!urls.isEmpty, "SafetensorsWeights needs at least one file")
+        require(!urls.isEmpty, "SafetensorsWeights needs at least one file")
         files = try urls.map { try SafetensorsFile(url: $0) }
         var map: [String: Int] = [:]
         for (index, file) in files.enumerated() {

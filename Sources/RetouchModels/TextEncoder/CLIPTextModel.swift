@@ -35,9 +35,9 @@ public struct CLIPTextModel: Sendable {
     /// - Parameter skipLayers: A1111's "CLIP skip" minus one: 0 returns the last layer's output, 1 the
     ///   penultimate (diffusers' `clip_skip=1`); the final layer norm is applied either way, as both do.
     public func encode(_ tokens: [[Int]], skipLayers: Int = 0) -> Tensor {
-        precondition(!tokens.isEmpty && tokens.allSatisfy { $0.count == tokens[0].count && $0.count <= config.maxPositions },
+        require(!tokens.isEmpty && tokens.allSatisfy { $0.count == tokens[0].count && $0.count <= config.maxPositions },
                      "token batches must share a length of at most \(config.maxPositions)")
-        precondition(skipLayers >= 0 && skipLayers < config.layerCount, "skipLayers \(skipLayers) out of range")
+        require(skipLayers >= 0 && skipLayers < config.layerCount, "skipLayers \(skipLayers) out of range")
         let (batch, length, hidden) = (tokens.count, tokens[0].count, config.hiddenSize)
         var h = Tensor(shape: [batch, length, hidden]) { out in
             tokenEmbedding.withUnsafeBufferPointer { table in

@@ -46,10 +46,9 @@ public struct UNet2DConditionModel: Sendable {
     ///   - context: `[N, 77, crossAttentionDim]` text embeddings
     /// - Returns: `[N, outChannels, h, w]`
     public func callAsFunction(_ sample: Tensor, timestep: Float, context: Tensor) -> Tensor {
-        // A hard check (release builds drop preconditions): a wrong channel count would read past the weights.
-        guard sample.rank == 4, sample.shape[1] == config.inChannels, context.rank == 3, context.shape[0] == sample.shape[0] else {
-            fatalError("UNet expects [N, \(config.inChannels), h, w] and [N, L, D] context, got \(sample.shape) and \(context.shape)")
-        }
+        // A wrong channel count would read past the weights.
+        require(sample.rank == 4 && sample.shape[1] == config.inChannels && context.rank == 3 && context.shape[0] == sample.shape[0],
+                "UNet expects [N, \(config.inChannels), h, w] and [N, L, D] context, got \(sample.shape) and \(context.shape)")
         let time = timeEmbedding(Array(repeating: timestep, count: sample.shape[0]))    // [N, 4·C0], SiLU applied
         var skips: [Tensor] = []
         var h = convIn(sample)
