@@ -37,16 +37,19 @@ let package = Package(
         .target(name: "CBF16Kernels", cSettings: [.unsafeFlags(["-O3"])]),
 
         // MARK: Libraries
-        .target(name: "RetouchTensor", dependencies: ["CBLAS", "CKernels", "CBF16Kernels"], swiftSettings: releaseFlags),
+        // `require`: argument checks that stay in -Ounchecked release builds (every library below uses it).
+        .target(name: "RetouchChecks", swiftSettings: releaseFlags),
+        .target(name: "RetouchTensor", dependencies: ["RetouchChecks", "CBLAS", "CKernels", "CBF16Kernels"],
+                swiftSettings: releaseFlags),
         .target(name: "RetouchSafetensors", dependencies: ["RetouchTensor"], swiftSettings: releaseFlags),
-        .target(name: "RetouchImaging", dependencies: ["CImageCodecs"], swiftSettings: releaseFlags),
+        .target(name: "RetouchImaging", dependencies: ["RetouchChecks", "CImageCodecs"], swiftSettings: releaseFlags),
         .target(name: "RetouchTokenizer", resources: [.copy("Resources/clip-vocabulary")]),
-        .target(name: "RetouchModels", dependencies: ["RetouchTensor", "RetouchSafetensors", "RetouchTokenizer"],
+        .target(name: "RetouchModels", dependencies: ["RetouchChecks", "RetouchTensor", "RetouchSafetensors", "RetouchTokenizer"],
                 swiftSettings: releaseFlags),
         .target(name: "RetouchFill", dependencies: ["RetouchImaging"], swiftSettings: releaseFlags),
         .target(name: "RetouchSchedulers", dependencies: ["RetouchTensor"], swiftSettings: releaseFlags),
         .target(name: "Retouch",
-                dependencies: ["RetouchTensor", "RetouchSafetensors", "RetouchImaging", "RetouchTokenizer",
+                dependencies: ["RetouchChecks", "RetouchTensor", "RetouchSafetensors", "RetouchImaging", "RetouchTokenizer",
                                "RetouchModels", "RetouchFill", "RetouchSchedulers",
                                .product(name: "Yams", package: "Yams")],
                 swiftSettings: releaseFlags),
@@ -57,7 +60,7 @@ let package = Package(
 
         // MARK: Tests
         .target(name: "RetouchTestSupport", dependencies: ["RetouchTensor"]),
-        .testTarget(name: "RetouchTensorTests", dependencies: ["RetouchTensor", "RetouchTestSupport"]),
+        .testTarget(name: "RetouchTensorTests", dependencies: ["RetouchChecks", "RetouchTensor", "RetouchTestSupport"]),
         .testTarget(name: "RetouchSafetensorsTests", dependencies: ["RetouchSafetensors", "RetouchTestSupport"]),
         .testTarget(name: "RetouchImagingTests", dependencies: ["RetouchImaging", "RetouchTestSupport"]),
         .testTarget(name: "RetouchTokenizerTests", dependencies: ["RetouchTokenizer", "RetouchTestSupport"]),

@@ -1,4 +1,5 @@
 import Foundation
+import RetouchChecks
 
 /// Colour correction after a repaint (AUTOMATIC1111's `img2img_color_correction`, restricted to the repainted
 /// area): the repainted pixels' mean and spread in each CIELAB channel are moved to those of reference pixels,
@@ -9,7 +10,7 @@ extension Image {
     /// that `referenceRegion` marks; each pixel moves by `region`'s value (soft edges blend). Returns `self` when
     /// either region is empty.
     public func colorCorrected(region: Mask, toMatch reference: Image, referenceRegion: Mask) -> Image {
-        precondition(region.width == width && region.height == height, "colour-correction region \(region.width)x\(region.height) for \(width)x\(height)")
+        require(region.width == width && region.height == height, "colour-correction region \(region.width)x\(region.height) for \(width)x\(height)")
         let lab = LabPlanes(self)
         let referenceLab = LabPlanes(reference)
         guard let source = lab.statistics(where: region), let target = referenceLab.statistics(where: referenceRegion) else { return self }

@@ -1,3 +1,4 @@
+import RetouchChecks
 /// A grid of images on one sheet, for reviewing variations and walks at a glance.
 public enum ContactSheet {
     /// Lays `images` out in rows of `columns` (default: a near-square grid) with `gap` pixels of `background`
@@ -5,7 +6,7 @@ public enum ContactSheet {
     /// centred. Images are scaled down to `maxCellSide` pixels on their longer side when given.
     public static func make(_ images: [Image], columns: Int? = nil, gap: Int = 8, background: Float = 1,
                             maxCellSide: Int? = nil) -> Image {
-        precondition(!images.isEmpty, "a contact sheet needs at least one image")
+        require(!images.isEmpty, "a contact sheet needs at least one image")
         let cells = images.map { image -> Image in
             var rgb = image.converted(toChannels: 3)
             if let side = maxCellSide, max(rgb.width, rgb.height) > side {

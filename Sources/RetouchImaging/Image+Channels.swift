@@ -1,3 +1,4 @@
+import RetouchChecks
 extension Image {
     /// Rec. 601 luma weights (as PIL's `convert("L")` and ITU-R BT.601 use).
     static let lumaWeights: (r: Float, g: Float, b: Float) = (0.299, 0.587, 0.114)
@@ -5,7 +6,7 @@ extension Image {
     /// The image with `toChannels` channels: gray and RGB convert into each other (RGB to gray by Rec. 601
     /// luma), alpha is added as fully opaque or dropped. Bit depth and text are kept.
     public func converted(toChannels target: Int) -> Image {
-        precondition((1...4).contains(target), "channels must be 1...4, got \(target)")
+        require((1...4).contains(target), "channels must be 1...4, got \(target)")
         if target == channels { return self }
         let sourceColor = channels >= 3 ? 3 : 1
         let targetColor = target >= 3 ? 3 : 1

@@ -1,3 +1,4 @@
+import RetouchChecks
 /// A raster image: interleaved channels, row-major, each sample a `Float` in `0...1`.
 ///
 /// Channel layouts are gray (1), gray+alpha (2), RGB (3) and RGBA (4). `bitDepth` records the precision the
@@ -20,9 +21,9 @@ public struct Image: Sendable, Equatable {
     /// Creates an image from its samples.
     public init(width: Int, height: Int, channels: Int, pixels: [Float], bitDepth: Int = 8,
                 text: [String: String] = [:]) {
-        precondition(width > 0 && height > 0, "image must have a positive size, got \(width)x\(height)")
-        precondition((1...4).contains(channels), "channels must be 1...4, got \(channels)")
-        precondition(pixels.count == width * height * channels, "pixel count does not match \(width)x\(height)x\(channels)")
+        require(width > 0 && height > 0, "image must have a positive size, got \(width)x\(height)")
+        require((1...4).contains(channels), "channels must be 1...4, got \(channels)")
+        require(pixels.count == width * height * channels, "pixel count does not match \(width)x\(height)x\(channels)")
         self.width = width
         self.height = height
         self.channels = channels
@@ -58,8 +59,8 @@ public struct Mask: Sendable, Equatable {
 
     /// Creates a mask from its values.
     public init(width: Int, height: Int, values: [Float]) {
-        precondition(width > 0 && height > 0, "mask must have a positive size, got \(width)x\(height)")
-        precondition(values.count == width * height, "value count does not match \(width)x\(height)")
+        require(width > 0 && height > 0, "mask must have a positive size, got \(width)x\(height)")
+        require(values.count == width * height, "value count does not match \(width)x\(height)")
         self.width = width
         self.height = height
         self.values = values

@@ -1,3 +1,4 @@
+import RetouchChecks
 /// Safety limits applied when decoding, checked against the file's declared size before any pixel memory
 /// is allocated.
 public struct ImageLimits: Sendable, Equatable {
@@ -6,7 +7,7 @@ public struct ImageLimits: Sendable, Equatable {
 
     /// Creates limits; the default allows 100 megapixels.
     public init(maxPixels: Int = 100_000_000) {
-        precondition(maxPixels > 0, "maxPixels must be positive, got \(maxPixels)")
+        require(maxPixels > 0, "maxPixels must be positive, got \(maxPixels)")
         self.maxPixels = maxPixels
     }
 

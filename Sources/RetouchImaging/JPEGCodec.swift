@@ -1,4 +1,5 @@
 import CImageCodecs
+import RetouchChecks
 
 /// JPEG through libjpeg: baseline and progressive, gray, RGB, CMYK and YCCK in (as gray or RGB, upright
 /// according to the EXIF orientation); 8-bit gray or RGB out.
@@ -17,7 +18,7 @@ enum JPEGCodec {
     /// Encodes an 8-bit gray or RGB image at `quality` (1...100); alpha must already be removed.
     static func encode(_ image: Image, quality: Int, path: String,
                        into write: (UnsafeRawBufferPointer) throws -> Void) throws {
-        precondition(image.channels == 1 || image.channels == 3, "JPEG encoder needs gray or RGB")
+        require(image.channels == 1 || image.channels == 3, "JPEG encoder needs gray or RGB")
         try withPixels(image, bitDepth: 8) { pixels in
             var output: UnsafeMutablePointer<UInt8>?
             var size = 0

@@ -1,4 +1,5 @@
 import Foundation
+import RetouchChecks
 
 /// A pixel rectangle: `x`, `y` of the top-left corner, `width` × `height`.
 public struct PixelRect: Sendable, Equatable, CustomStringConvertible {
@@ -83,7 +84,7 @@ extension Image {
     /// Where the mask is exactly 0 the original's samples are copied unchanged, so those pixels stay
     /// byte-identical whatever the repainted image holds.
     public func composited(over original: Image, mask: Mask) -> Image {
-        precondition(width == original.width && height == original.height && mask.width == width && mask.height == height,
+        require(width == original.width && height == original.height && mask.width == width && mask.height == height,
                      "composite needs equal sizes: \(width)x\(height), \(original.width)x\(original.height), mask \(mask.width)x\(mask.height)")
         let repainted = converted(toChannels: original.channels)
         var output = original

@@ -1,4 +1,5 @@
 import Foundation
+import RetouchChecks
 
 /// How `resized` computes each output pixel. All filters place pixel centres at half-integer positions.
 public enum ResizeFilter: String, Sendable, CaseIterable {
@@ -19,7 +20,7 @@ extension Image {
     /// The image resampled to `width` × `height` with `filter`; bit depth and text are kept. Alpha is
     /// resampled like any other channel (not premultiplied).
     public func resized(width newWidth: Int, height newHeight: Int, filter: ResizeFilter = .bilinear) -> Image {
-        precondition(newWidth > 0 && newHeight > 0, "resize target must be positive, got \(newWidth)x\(newHeight)")
+        require(newWidth > 0 && newHeight > 0, "resize target must be positive, got \(newWidth)x\(newHeight)")
         let samples = Resampler.resample(pixels, width: width, height: height, channels: channels,
                                          toWidth: newWidth, toHeight: newHeight, filter: filter)
         return Image(width: newWidth, height: newHeight, channels: channels, pixels: samples,
@@ -30,7 +31,7 @@ extension Image {
 extension Mask {
     /// The mask resampled to `width` × `height` with `filter` (the same resampler images use).
     public func resized(width newWidth: Int, height newHeight: Int, filter: ResizeFilter = .bilinear) -> Mask {
-        precondition(newWidth > 0 && newHeight > 0, "resize target must be positive, got \(newWidth)x\(newHeight)")
+        require(newWidth > 0 && newHeight > 0, "resize target must be positive, got \(newWidth)x\(newHeight)")
         let samples = Resampler.resample(values, width: width, height: height, channels: 1,
                                          toWidth: newWidth, toHeight: newHeight, filter: filter)
         return Mask(width: newWidth, height: newHeight, values: samples)

@@ -1,5 +1,6 @@
 import CBF16Kernels
 import CKernels
+import RetouchChecks
 
 /// Scaled dot-product attention computed in query chunks so memory stays bounded.
 ///

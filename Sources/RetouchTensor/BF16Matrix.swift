@@ -1,4 +1,5 @@
 import CBF16Kernels
+import RetouchChecks
 
 /// A constant fp32 matrix (a layer's weights) rounded to bfloat16 and packed for `GEMM.multiplyBF16`.
 ///

@@ -1,4 +1,5 @@
 import CKernels
+import RetouchChecks
 
 /// The activation functions of the SD family's networks.
 public enum Activation: String, Sendable, Codable, CaseIterable {

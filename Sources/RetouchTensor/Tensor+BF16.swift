@@ -1,4 +1,5 @@
 import CBF16Kernels
+import RetouchChecks
 extension Tensor {
     /// `conv2d` with a bf16 weight: `weight` is the OIHW weight packed as `[Cout × Cin·kh·kw]`, `kernel` its
     /// spatial size. Same banded im2col as the fp32 convolution; products run in bf16 with fp32 accumulation.

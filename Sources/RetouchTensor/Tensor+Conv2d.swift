@@ -1,4 +1,5 @@
 import CKernels
+import RetouchChecks
 
 /// The spatial parameters of a 2-D convolution.
 public struct Conv2dGeometry: Sendable, Equatable {

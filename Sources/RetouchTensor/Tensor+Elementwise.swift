@@ -1,3 +1,4 @@
+import RetouchChecks
 /// Elementwise arithmetic. Each op is one parallel loop over contiguous storage.
 extension Tensor {
     /// Applies `transform` to every pair of elements of two equally shaped tensors.

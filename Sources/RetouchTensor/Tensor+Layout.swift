@@ -1,3 +1,4 @@
+import RetouchChecks
 extension Tensor {
     /// Concatenates NCHW (or any `[N, C, ...]`) tensors along the channel dimension.
     public static func concatenateChannels(_ parts: [Tensor]) -> Tensor {

@@ -1,3 +1,4 @@
+import RetouchChecks
 extension Tensor {
     /// PyTorch's `linear`: `[..., in]` times `weight [out, in]` transposed, plus optional `bias [out]`.
     public func linear(weight: Tensor, bias: Tensor? = nil) -> Tensor {

@@ -1,4 +1,5 @@
 import CKernels
+import RetouchChecks
 
 /// Mean and (population) variance of each group of a group norm, for one image.
 public struct GroupStatistics: Sendable, Equatable {

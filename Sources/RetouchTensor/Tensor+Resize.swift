@@ -1,3 +1,4 @@
+import RetouchChecks
 /// How `Tensor.resized` samples, with PyTorch `interpolate` semantics.
 public enum TensorResizeMode: String, Sendable, CaseIterable {
     /// `mode="nearest"`: source index `floor(dst * in / out)`.

@@ -1,6 +1,7 @@
 import CKernels
 #if canImport(Glibc)
 import Glibc
+import RetouchChecks
 #endif
 
 /// How `conv2d` computes a convolution.

@@ -1,3 +1,4 @@
+import RetouchChecks
 /// A dense float32 tensor in row-major (NCHW for images) layout, with value semantics.
 ///
 /// Storage is a copy-on-write `[Float]`; kernels read and write it through unsafe buffers.

@@ -1,4 +1,5 @@
 import CKernels
+import RetouchChecks
 
 /// A 3×3 convolution weight in Winograd F(2×2, 3×3) form for bf16 products: the 16 matrices
 /// U[ξ] = (G g Gᵀ)[ξ] of shape `[Cout × Cin]`, computed in fp32 from the fp32 weight and each rounded to bf16 and

@@ -1,4 +1,5 @@
 import CKernels
+import RetouchChecks
 
 /// One Winograd variant's transforms, as `CKernels` declares them for both F(4×4, 3×3) and F(2×2, 3×3).
 struct WinogradTransforms {

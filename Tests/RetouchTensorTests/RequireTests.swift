@@ -1,5 +1,6 @@
 import Testing
 import RetouchTensor
+import RetouchChecks
 
 /// Shape checks in front of the kernels stop the program in release builds too (which compile with
 /// `-Ounchecked` and so drop `precondition`), instead of reading or writing past a buffer.

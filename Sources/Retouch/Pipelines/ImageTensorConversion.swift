@@ -1,5 +1,6 @@
 import RetouchImaging
 import RetouchTensor
+import RetouchChecks
 
 /// Conversions between images and the tensors the VAE reads and writes, as diffusers' `VaeImageProcessor` does.
 public enum ImageTensorConversion {

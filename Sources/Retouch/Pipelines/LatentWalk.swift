@@ -2,6 +2,7 @@ import Foundation
 import RetouchImaging
 import RetouchSchedulers
 import RetouchTensor
+import RetouchChecks
 
 /// Spherical linear interpolation, the way to move between Gaussian noises without passing through
 /// low-norm (washed-out) points as a straight line would.

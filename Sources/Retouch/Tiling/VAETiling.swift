@@ -1,6 +1,7 @@
 import RetouchImaging
 import RetouchModels
 import RetouchTensor
+import RetouchChecks
 
 /// When and how the VAE works in tiles (diffusers' `enable_vae_tiling`, stable-diffusion.cpp's `--vae-tiling`):
 /// tiles of `tileSize` pixels overlapping by `overlap`, blended with `TileRamp`, so memory is bounded by one tile

@@ -1,4 +1,5 @@
 import RetouchTensor
+import RetouchChecks
 
 /// diffusers' `ResnetBlock2D` (default time-embedding norm, output scale 1), shared by the UNet and the VAE.
 ///

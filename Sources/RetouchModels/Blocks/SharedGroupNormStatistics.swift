@@ -1,4 +1,5 @@
 import RetouchTensor
+import RetouchChecks
 
 /// Group-norm statistics shared between passes of one network: recorded in order by one pass, replayed in the same
 /// order by later ones. A tiled VAE records them on a small whole-image proxy and replays them in every tile, so all

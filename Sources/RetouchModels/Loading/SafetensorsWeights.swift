@@ -1,6 +1,7 @@
 import Foundation
 import RetouchSafetensors
 import RetouchTensor
+import RetouchChecks
 
 /// Weights from one or more safetensors files (several for sharded checkpoints), read on demand.
 public struct SafetensorsWeights: WeightSource {

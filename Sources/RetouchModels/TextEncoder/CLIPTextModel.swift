@@ -1,4 +1,5 @@
 import RetouchTensor
+import RetouchChecks
 
 /// transformers' `CLIPTextModel`: token and position embeddings, pre-norm transformer layers with causal
 /// self-attention, and a final layer norm.

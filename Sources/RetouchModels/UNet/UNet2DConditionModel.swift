@@ -1,4 +1,5 @@
 import RetouchTensor
+import RetouchChecks
 
 /// diffusers' `UNet2DConditionModel` for the SD 1.x/2.x family: predicts noise (or v) from a noisy latent,
 /// a timestep and the text embeddings.
