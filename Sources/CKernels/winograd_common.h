@@ -50,3 +50,25 @@ static inline void rt_padded_row(const float *row, long width, long x0, long cou
     if (hi > lo) memcpy(buf + lo, row + x0 + lo, (size_t)(hi - lo) * sizeof(float));
     for (long k = hi; k < count; k++) buf[k] = 0.0f;
 }
+
+// Stages `row_count` input rows from y0 of a plane, each `count` floats from column x0, into rows[r * row_stride],
+// zero outside the plane (the padding of a tile row's segment).
+static inline void rt_stage_rows(const float *plane, long height, long width, long y0, int row_count, long x0,
+                                 long count, float *rows, long row_stride) {
+    for (int r = 0; r < row_count; r++) {
+        long y = y0 + r;
+        if (y < 0 || y >= height) {
+            memset(rows + r * row_stride, 0, (size_t)row_stride * sizeof(float));
+        } else {
+            rt_padded_row(plane + y * width, width, x0, count, rows + r * row_stride);
+        }
+    }
+}
+
+// The 3x3 kernels of up to 16 consecutive weight pairs from src (9 floats each), transposed so g[k] holds
+// element k of every pair (lanes: pairs), zero beyond n.
+#define RT_GATHER_KERNELS(src, n, g) do {                              \
+    memset((g), 0, sizeof(float) * 9 * LANES);                         \
+    for (long _l = 0; _l < (n); _l++)                                  \
+        for (int _k = 0; _k < 9; _k++) (g)[_k][_l] = (src)[_l * 9 + _k]; \
+} while (0)

@@ -41,9 +41,8 @@ void rt_winograd2_weights(const float *weight, long pairs, float *u, long xi_str
     for (long p0 = 0; p0 < pairs; p0 += LANES) {
         long n = pairs - p0 < LANES ? pairs - p0 : LANES;
         const float *src = weight + p0 * 9;
-        float g[9][LANES] = {{0}};
-        for (long l = 0; l < n; l++)
-            for (int k = 0; k < 9; k++) g[k][l] = src[l * 9 + k];
+        float g[9][LANES];
+        RT_GATHER_KERNELS(src, n, g);
         // t = G g (4x3), then U = t Gᵀ (4x4).
         v16 t[4][3], o[4];
         for (int j = 0; j < 3; j++) {
@@ -78,14 +77,8 @@ void rt_winograd2_input(const float *image, long channels, long height, long wid
             for (long seg = 0; seg < tile_cols; seg += SEGMENT_TILES) {
                 long seg_tiles = tile_cols - seg < SEGMENT_TILES ? tile_cols - seg : SEGMENT_TILES;
                 long x0 = 2 * (tile_x + seg) - 1;
-                for (int r = 0; r < 4; r++) {
-                    long y = 2 * ty - 1 + r;
-                    if (y < 0 || y >= height) {
-                        memset(rows[r], 0, sizeof rows[r]);
-                    } else {
-                        rt_padded_row(plane + y * width, width, x0, 2 * seg_tiles + 2, rows[r]);
-                    }
-                }
+                rt_stage_rows(plane, height, width, 2 * ty - 1, 4, x0, 2 * seg_tiles + 2, rows[0],
+                              (long)(sizeof rows[0] / sizeof(float)));
                 long t = (ty - tile_y) * tile_cols + seg;
                 for (long g = 0; g < seg_tiles; g += LANES, t += LANES) {
                     long n = seg_tiles - g < LANES ? seg_tiles - g : LANES;
