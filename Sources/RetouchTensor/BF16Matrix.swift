@@ -17,22 +17,25 @@ public struct BF16Matrix: Sendable {
     /// convolution weight as `[Cout × Cin·kh·kw]`.
     public init(_ tensor: Tensor) {
         require(tensor.rank >= 2 && tensor.count > 0, "BF16Matrix wants a non-empty matrix or conv weight, got \(tensor.shape)")
-        let rows = tensor.shape[0], columns = tensor.count / rows
+        let rows = tensor.shape[0]
+        self = tensor.withUnsafeBufferPointer { BF16Matrix(rows: rows, columns: tensor.count / rows, source: $0.baseAddress!) }
+    }
+
+    /// Rounds and packs the row-major `rows × columns` fp32 matrix at `source`.
+    init(rows: Int, columns: Int, source: UnsafePointer<Float>) {
         self.rows = rows
         self.columns = columns
         let panelRows = rt_bf16_panel_rows(), panelStride = Int(rt_bf16_panel_stride(columns))
         let panels = (rows + panelRows - 1) / panelRows
-        packed = tensor.withUnsafeBufferPointer { source in
-            [UInt16](unsafeUninitializedCapacity: Int(rt_bf16_packed_count(rows, columns))) { buffer, initialized in
-                let source = source.baseAddress!, target = buffer.baseAddress!
-                // Panels are independent, so packing splits across workers by whole panels.
-                Parallel.forRanges(panels, costPerItem: panelRows * columns) { range in
-                    let first = range.lowerBound * panelRows, last = Swift.min(rows, range.upperBound * panelRows)
-                    rt_bf16_pack(last - first, columns, source + first * columns, columns,
-                                 target + range.lowerBound * panelStride)
-                }
-                initialized = buffer.count
+        packed = [UInt16](unsafeUninitializedCapacity: Int(rt_bf16_packed_count(rows, columns))) { buffer, initialized in
+            let target = buffer.baseAddress!
+            // Panels are independent, so packing splits across workers by whole panels.
+            Parallel.forRanges(panels, costPerItem: panelRows * columns) { range in
+                let first = range.lowerBound * panelRows, last = Swift.min(rows, range.upperBound * panelRows)
+                rt_bf16_pack(last - first, columns, source + first * columns, columns,
+                             target + range.lowerBound * panelStride)
             }
+            initialized = buffer.count
         }
     }
 

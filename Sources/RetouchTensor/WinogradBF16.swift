@@ -24,16 +24,16 @@ public struct WinogradBF16Weight: Sendable {
         self.outChannels = outChannels
         self.inChannels = inChannels
         let pairs = outChannels * inChannels
-        let transformed = Tensor(shape: [16, outChannels, inChannels]) { u in
-            weight.withUnsafeBufferPointer { g in
-                let g = g.baseAddress!, u = u.baseAddress!
-                Parallel.forRanges(pairs, costPerItem: 128) { range in
-                    rt_winograd2_weights(g + 9 * range.lowerBound, range.count, u + range.lowerBound, pairs)
-                }
+        let transformed = UnsafeMutablePointer<Float>.allocate(capacity: 16 * pairs)
+        defer { transformed.deallocate() }
+        weight.withUnsafeBufferPointer { g in
+            let g = g.baseAddress!
+            Parallel.forRanges(pairs, costPerItem: 128) { range in
+                rt_winograd2_weights(g + 9 * range.lowerBound, range.count, transformed + range.lowerBound, pairs)
             }
         }
         matrices = (0..<16).map { xi in
-            BF16Matrix(Tensor(shape: [outChannels, inChannels], scalars: Array(transformed.scalars[(xi * pairs)..<((xi + 1) * pairs)])))
+            BF16Matrix(rows: outChannels, columns: inChannels, source: transformed + xi * pairs)
         }
     }
 
