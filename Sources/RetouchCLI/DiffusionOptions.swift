@@ -113,7 +113,7 @@ enum DiffusionRun {
     static func execute(options: DiffusionOptions, inputs: [String], residency: Residency = .lean,
                         _ body: (EditPipelines, DiffusionSettings, @escaping EditPipelines.Progress) throws -> (DiffusionResult, [(String, String)])) throws {
         let outputURL = URL(fileURLWithPath: options.output)
-        do {
+        try reportingFailures {
             for input in inputs where SameFile.check(URL(fileURLWithPath: input), outputURL) {
                 throw ImageError(file: options.output, problem: "is an input file; choose a different output path")
             }
@@ -130,13 +130,6 @@ enum DiffusionRun {
             try OutputPath.prepareParent(of: outputURL)
             try ImageIO.write(result.image, to: outputURL, options: ImageWriteOptions(bitDepth: 8, text: ["parameters": info.text]))
             MemoryReport.printIfRequested()
-        } catch let error as ExitCode {
-            throw error
-        } catch let error as ValidationError {
-            throw error
-        } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode.failure
         }
     }
 }

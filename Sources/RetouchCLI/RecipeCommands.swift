@@ -10,11 +10,6 @@ private func engine(for edit: Edit, model: String?, seed: UInt64, base: URL) thr
     return EditEngine(model: try StableDiffusion.load(model), baseDirectory: base, seed: seed)
 }
 
-private func fail(_ error: Error) -> ExitCode {
-    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-    return ExitCode.failure
-}
-
 /// `retouch run RECIPE IMAGE... --output DIR`.
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "run", abstract: "Apply a recipe (YAML or JSON steps) to photos.")
@@ -39,7 +34,7 @@ struct RunCommand: AsyncParsableCommand {
             let failures = outcomes.filter { $0.status == "failed" }
             for failure in failures { FileHandle.standardError.write(Data("error: \(failure.error ?? failure.name)\n".utf8)) }
             if !failures.isEmpty { throw ExitCode.failure }
-        } catch let error as ExitCode { throw error } catch { throw fail(error) }
+        } catch let error as ExitCode { throw error } catch { throw reportedFailure(error) }
     }
 }
 
@@ -85,7 +80,7 @@ struct BatchCommand: AsyncParsableCommand {
             let failed = outcomes.filter { $0.status == "failed" }
             for failure in failed { FileHandle.standardError.write(Data("error: \(failure.error ?? failure.name)\n".utf8)) }
             if !failed.isEmpty { throw ExitCode.failure }
-        } catch let error as ExitCode { throw error } catch { throw fail(error) }
+        } catch let error as ExitCode { throw error } catch { throw reportedFailure(error) }
     }
 }
 
@@ -127,6 +122,6 @@ struct MaskCommand: ParsableCommand {
             let outputURL = URL(fileURLWithPath: output)
             try OutputPath.prepareParent(of: outputURL)
             try ImageIO.write(mask.image(), to: outputURL)
-        } catch let error as ValidationError { throw error } catch { throw fail(error) }
+        } catch let error as ValidationError { throw error } catch { throw reportedFailure(error) }
     }
 }

@@ -60,8 +60,7 @@ struct RemoveCommand: ParsableCommand {
             text["parameters"] = "Retouch remove, method: \(method), seed: \(seed)"
             try ImageIO.write(result, to: outputURL, options: ImageWriteOptions(text: text))
         } catch let error as ImageError {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode.failure
+            throw reportedFailure(error)
         }
     }
 }

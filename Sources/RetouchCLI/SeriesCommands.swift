@@ -80,7 +80,7 @@ enum SeriesRun {
     static func execute(options: DiffusionOptions, inputs: [String],
                         _ body: (EditPipelines, DiffusionSettings, @escaping EditPipelines.Progress, @escaping Writer) throws -> [Image]) throws {
         let folder = URL(fileURLWithPath: options.output)
-        do {
+        try reportingFailures {
             for input in inputs where SameFile.check(URL(fileURLWithPath: input), folder) {
                 throw ImageError(file: options.output, problem: "is an input file; --output must be a folder")
             }
@@ -110,13 +110,6 @@ enum SeriesRun {
             try ImageIO.write(sheet, to: folder.appendingPathComponent("contact-sheet.png"), options: ImageWriteOptions(bitDepth: 8))
             MemoryReport.printIfRequested()
             print("wrote \(images.count) images and contact-sheet.png to \(options.output)")
-        } catch let error as ExitCode {
-            throw error
-        } catch let error as ValidationError {
-            throw error
-        } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode.failure
         }
     }
 }
