@@ -1,3 +1,4 @@
+import RetouchSchedulers
 import RetouchTensor
 
 /// `retouch bench kernels`: the tensor kernels on Stable Diffusion's shapes, beside OpenBLAS's own sgemm.
@@ -115,17 +116,13 @@ public struct KernelBenchmark: Sendable {
 
     /// `name`: bf16 Winograd F(2×2, 3×3) seconds; `name-direct`: the direct bf16 path's seconds; `name-speedup`;
     /// `name-error` and `name-direct-error`: each one's mean absolute difference from fp32 im2col, relative to the
-    /// mean absolute output (inputs like SiLU outputs, weights at the usual 1/√fan-in scale).
+    /// mean absolute output (normal inputs through a leaky ReLU, normal weights at the usual 1/√fan-in scale).
     private func bf16WinogradFigures(_ name: String, channels: Int, size: Int, report: (BenchmarkFigure) -> Void) {
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        func uniform() -> Float {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Float(state >> 40) / Float(1 << 24) * 2 - 1
-        }
-        let input = Tensor(shape: [2, channels, size, size], scalars: (0..<(2 * channels * size * size)).map { _ in
-            let x = 2 * uniform(); return x > 0 ? x : 0.25 * x })
-        let scale = 1.7 / Float(channels * 9).squareRoot()
-        let weight = Tensor(shape: [channels, channels, 3, 3], scalars: (0..<(channels * channels * 9)).map { _ in scale * uniform() })
+        var random = TorchRandomSource(seed: 0)
+        let input = Tensor(shape: [2, channels, size, size],
+                           scalars: random.normal(count: 2 * channels * size * size).map { $0 > 0 ? $0 : 0.25 * $0 })
+        let scale = 1 / Float(channels * 9).squareRoot()
+        let weight = Tensor(shape: [channels, channels, 3, 3], scalars: random.normal(count: channels * channels * 9).map { scale * $0 })
         let bias = Tensor(shape: [channels], repeating: 0.1)
         let packed = BF16Matrix(weight), transformed = WinogradBF16Weight(weight)
         let winograd = BenchmarkClock.medianSeconds(runs: runs) { _ = input.conv2d(winograd: transformed, bias: bias) }
