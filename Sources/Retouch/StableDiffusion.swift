@@ -1,4 +1,5 @@
 import Foundation
+import RetouchFiles
 import RetouchModels
 import RetouchSchedulers
 import RetouchTensor
@@ -146,7 +147,7 @@ public struct StableDiffusion: Sendable {
 
     /// The scheduler a folder's `scheduler_config.json` names (`_class_name`), if Retouch has it.
     static func defaultScheduler(_ url: URL) throws -> SchedulerKind? {
-        guard let data = try? Data(contentsOf: url),
+        guard let data = try? InputFile.data(url, maxBytes: InputFile.Limit.config),
               let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
               let name = object["_class_name"] as? String else { return nil }
         switch name {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RetouchFiles
 import RetouchImaging
 
 /// `retouch convert`: read an image, optionally resize it, and write it in the format its extension names.
@@ -69,7 +70,7 @@ struct ConvertCommand: ParsableCommand {
         let inputURL = URL(fileURLWithPath: input)
         let outputURL = URL(fileURLWithPath: output)
         do {
-            if SameFile.check(inputURL, outputURL) {
+            if OutputFile.sameFile(inputURL, outputURL) {
                 throw ImageError(file: output, problem: "is the input file; choose a different output path "
                                  + "(convert never overwrites its input)")
             }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RetouchFiles
 import Retouch
 import RetouchImaging
 import RetouchModels
@@ -114,7 +115,7 @@ enum DiffusionRun {
                         _ body: (EditPipelines, DiffusionSettings, @escaping EditPipelines.Progress) throws -> (DiffusionResult, [(String, String)])) throws {
         let outputURL = URL(fileURLWithPath: options.output)
         try reportingFailures {
-            for input in inputs where SameFile.check(URL(fileURLWithPath: input), outputURL) {
+            for input in inputs where OutputFile.sameFile(URL(fileURLWithPath: input), outputURL) {
                 throw ImageError(file: options.output, problem: "is an input file; choose a different output path")
             }
             let model = try options.loadModel(defaultResidency: residency)

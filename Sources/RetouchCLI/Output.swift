@@ -24,18 +24,6 @@ enum OutputPath {
     }
 }
 
-/// Whether two paths name the same file, however spelled (`./`, symbolic links, hard links).
-enum SameFile {
-    static func check(_ a: URL, _ b: URL) -> Bool {
-        if a.standardizedFileURL.resolvingSymlinksInPath().path == b.standardizedFileURL.resolvingSymlinksInPath().path {
-            return true
-        }
-        var first = stat(), second = stat()
-        guard stat(a.path, &first) == 0, stat(b.path, &second) == 0 else { return false }
-        return first.st_dev == second.st_dev && first.st_ino == second.st_ino
-    }
-}
-
 /// With `RETOUCH_REPORT_MEMORY=1` in the environment, commands end by printing their peak resident memory to
 /// standard error (`peak memory: <KB> KB`), for comparing runs without external tools.
 enum MemoryReport {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RetouchFiles
 import RetouchFill
 import RetouchImaging
 
@@ -40,7 +41,7 @@ struct RemoveCommand: ParsableCommand {
         let imageURL = URL(fileURLWithPath: image), maskURL = URL(fileURLWithPath: mask)
         let outputURL = URL(fileURLWithPath: output)
         do {
-            for input in [imageURL, maskURL] where SameFile.check(input, outputURL) {
+            for input in [imageURL, maskURL] where OutputFile.sameFile(input, outputURL) {
                 throw ImageError(file: output, problem: "is an input file; choose a different output path (remove never overwrites its inputs)")
             }
             let photo = try ImageIO.read(imageURL)

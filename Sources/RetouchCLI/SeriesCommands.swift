@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RetouchFiles
 import Retouch
 import RetouchImaging
 
@@ -81,7 +82,7 @@ enum SeriesRun {
                         _ body: (EditPipelines, DiffusionSettings, @escaping EditPipelines.Progress, @escaping Writer) throws -> [Image]) throws {
         let folder = URL(fileURLWithPath: options.output)
         try reportingFailures {
-            for input in inputs where SameFile.check(URL(fileURLWithPath: input), folder) {
+            for input in inputs where OutputFile.sameFile(URL(fileURLWithPath: input), folder) {
                 throw ImageError(file: options.output, problem: "is an input file; --output must be a folder")
             }
             var isFolder: ObjCBool = false

@@ -1,3 +1,4 @@
+import RetouchFiles
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -13,19 +14,15 @@ final class MappedFile: @unchecked Sendable {
 
     /// Maps `path` read-only; throws a `SafetensorsError` naming the file when it cannot be opened.
     init(path: String) throws {
-        let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else {
-            throw SafetensorsError(file: path, problem: "cannot open: \(String(cString: strerror(errno)))")
+        let opened: (descriptor: Int32, size: Int)
+        do {
+            opened = try InputFile.openRegular(path, what: "weights file")
+        } catch let problem as FileProblem {
+            throw SafetensorsError(file: path, problem: problem.problem)
         }
+        let descriptor = opened.descriptor
         defer { close(descriptor) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else {
-            throw SafetensorsError(file: path, problem: "cannot stat: \(String(cString: strerror(errno)))")
-        }
-        guard (status.st_mode & S_IFMT) == S_IFREG else {
-            throw SafetensorsError(file: path, problem: "not a regular file")
-        }
-        size = Int(status.st_size)
+        size = opened.size
         if size == 0 {
             bytes = nil
             return

@@ -1,4 +1,5 @@
 import Foundation
+import RetouchFiles
 
 /// A scheduler config value Retouch cannot use, naming the file and key.
 public struct SchedulerConfigError: Error, CustomStringConvertible, Equatable, Sendable {
@@ -100,8 +101,8 @@ public struct SchedulerConfig: Sendable, Equatable {
     /// Reads `scheduler_config.json` at `url`.
     public init(url: URL) throws {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw SchedulerConfigError(file: url.path, key: nil, problem: "cannot read: \(error.localizedDescription)")
+        do { data = try InputFile.data(url, maxBytes: InputFile.Limit.config, what: "config file") } catch let problem as FileProblem {
+            throw SchedulerConfigError(file: url.path, key: nil, problem: problem.problem)
         }
         try self.init(data: data, file: url.path)
     }

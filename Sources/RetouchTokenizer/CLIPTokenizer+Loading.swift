@@ -1,4 +1,5 @@
 import Foundation
+import RetouchFiles
 
 extension CLIPTokenizer {
     /// Loads a diffusers `tokenizer/` folder: `vocab.json` + `merges.txt` (or `tokenizer.json`), with the pad
@@ -75,8 +76,8 @@ extension CLIPTokenizer {
     }
 
     private static func readData(_ url: URL) throws -> Data {
-        do { return try Data(contentsOf: url) } catch {
-            throw TokenizerError(file: url.path, problem: "cannot read: \(error.localizedDescription)")
+        do { return try InputFile.data(url, maxBytes: InputFile.Limit.tokenizer, what: "tokenizer file") } catch let problem as FileProblem {
+            throw TokenizerError(file: url.path, problem: problem.problem)
         }
     }
 

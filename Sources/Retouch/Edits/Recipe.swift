@@ -1,4 +1,5 @@
 import Foundation
+import RetouchFiles
 import Yams
 
 /// A recipe file: the DSL's steps as YAML or JSON (`steps:` then one-key step objects), one-to-one with `Edit`.
@@ -6,8 +7,8 @@ public enum Recipe {
     /// Reads a recipe; errors name the file, the step number and the field.
     public static func load(_ url: URL) throws -> Edit {
         let text: String
-        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
-            throw EditError(description: "\(url.relativePath): cannot read: \(error.localizedDescription)")
+        do { text = try InputFile.text(url, maxBytes: InputFile.Limit.recipe, what: "recipe") } catch let problem as FileProblem {
+            throw EditError(description: problem.description)
         }
         return try decode(text, file: url.relativePath)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import RetouchFiles
 
 /// Reads a diffusers/transformers `config.json` into typed values, normalising at the boundary.
 ///
@@ -22,8 +23,8 @@ public struct ConfigReader {
     /// Reads and parses the file at `url`.
     public init(url: URL) throws {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw ConfigError(file: url.path, problem: "cannot read: \(error.localizedDescription)")
+        do { data = try InputFile.data(url, maxBytes: InputFile.Limit.config, what: "config file") } catch let problem as FileProblem {
+            throw ConfigError(file: url.path, problem: problem.problem)
         }
         try self.init(data: data, file: url.path)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import RetouchFiles
 
 /// A diffusers pipeline folder: `model_index.json` plus one folder per component
 /// (`unet/`, `vae/`, `text_encoder/`, `tokenizer/`, `scheduler/`).
@@ -64,7 +65,7 @@ public struct DiffusersFolder: Sendable {
             ?? ["\(base).safetensors.index.json"]
         guard let indexName = indexNames.first(where: files.contains) else { return nil }
         let indexURL = folder.appendingPathComponent(indexName)
-        guard let data = try? Data(contentsOf: indexURL),
+        guard let data = try? InputFile.data(indexURL, maxBytes: InputFile.Limit.config),
               let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
               let weightMap = object["weight_map"] as? [String: String] else {
             throw ModelLoadingError(origin: indexURL.path, problem: "not a valid shard index (needs a 'weight_map' of tensor → file)")
