@@ -74,6 +74,9 @@ struct ConvertCommand: ParsableCommand {
                 throw ImageError(file: output, problem: "is the input file; choose a different output path "
                                  + "(convert never overwrites its input)")
             }
+            do { try OutputFile.requireWritable(outputURL) } catch let problem as FileProblem {
+                throw ImageError(file: problem.file, problem: problem.problem)
+            }
             let (image, warnings) = try ImageIO.readWithWarnings(inputURL)
             for warning in warnings { Self.printError("warning: \(warning)") }
             let resized = try resizedIfAsked(image)
@@ -92,8 +95,14 @@ struct ConvertCommand: ParsableCommand {
         if let resize, let size = Self.parseSize(resize) {
             target = size
         } else if let scale {
-            target = (max(1, Int((Double(image.width) * scale).rounded())),
-                      max(1, Int((Double(image.height) * scale).rounded())))
+            // Checked in floating point first: a huge factor must not overflow the conversion to Int.
+            let width = (Double(image.width) * scale).rounded(), height = (Double(image.height) * scale).rounded()
+            let limit = Double(ImageLimits.default.maxPixels)
+            guard max(width, 1) * max(height, 1) <= limit else {
+                throw ImageError(file: output, problem: "the resized image would be \(Int(min(width, 1e15)))x\(Int(min(height, 1e15))) "
+                                 + "pixels, over the limit of \(ImageLimits.default.maxPixels / 1_000_000) megapixels")
+            }
+            target = (max(1, Int(width)), max(1, Int(height)))
         } else {
             return image
         }

@@ -19,17 +19,17 @@ struct DiffusionOptions: ParsableArguments {
     @Option(help: "What to avoid.")
     var negativePrompt = ""
 
-    @Option(help: "Denoising steps.")
+    @Option(parsing: .unconditional, help: "Denoising steps, 1 to 1000.")
     var steps = 50
 
-    @Option(help: "Classifier-free guidance scale.")
+    @Option(parsing: .unconditional, help: "Classifier-free guidance scale, 0 to 100.")
     var guidance: Float = 7.5
 
     @Option(help: "Scheduler: \(SchedulerKind.allCases.map(\.rawValue).joined(separator: ", ")) (default: the model folder's).")
     var scheduler: String?
 
-    @Option(help: "Seed (default: random). The same seed gives diffusers' CPU image.")
-    var seed: UInt64?
+    @Option(parsing: .unconditional, help: "Seed, 0 or more; -1 or none for a random one. The same seed gives diffusers' CPU image.")
+    var seed: SeedOption?
 
     @Option(help: "Weight variant to load from a diffusers folder (fp16, bf16).")
     var variant: String?
@@ -55,11 +55,14 @@ struct DiffusionOptions: ParsableArguments {
     @Option(help: "VAE tiling: auto (tile images over 768 px on a side), on, or off.")
     var vaeTiling = "auto"
 
-    @Option(help: "VAE tile side in pixels (a multiple of 8; tiles overlap by a quarter).")
+    @Option(parsing: .unconditional, help: "VAE tile side in pixels (a multiple of 8 from 64 to 4096; tiles overlap by a quarter).")
     var vaeTile = 512
 
     func validate() throws {
-        guard steps > 0 else { throw ValidationError("--steps must be positive; got \(steps)") }
+        try FlagRules.check {
+            try ParameterRules.check(steps, "--steps", in: ParameterRules.steps)
+            try ParameterRules.check(Double(guidance), "--guidance", in: ParameterRules.guidance)
+        }
         if let scheduler, SchedulerKind(rawValue: scheduler) == nil {
             throw ValidationError("--scheduler must be one of \(SchedulerKind.allCases.map(\.rawValue).joined(separator: ", ")); got '\(scheduler)'")
         }
@@ -70,7 +73,9 @@ struct DiffusionOptions: ParsableArguments {
         guard VAETiling.Mode(rawValue: vaeTiling) != nil else {
             throw ValidationError("--vae-tiling must be auto, on or off; got '\(vaeTiling)'")
         }
-        guard vaeTile >= 64, vaeTile % 8 == 0 else { throw ValidationError("--vae-tile must be a multiple of 8 of at least 64; got \(vaeTile)") }
+        guard (64...4096).contains(vaeTile), vaeTile % 8 == 0 else {
+            throw ValidationError("--vae-tile must be a multiple of 8 from 64 to 4096; got \(vaeTile)")
+        }
         guard LongPromptMode(rawValue: longPrompts) != nil else {
             throw ValidationError("--long-prompts must be truncate or chunk; got '\(longPrompts)'")
         }
@@ -83,7 +88,7 @@ struct DiffusionOptions: ParsableArguments {
         settings.steps = steps
         settings.guidance = guidance
         settings.scheduler = scheduler.flatMap(SchedulerKind.init(rawValue:))
-        settings.seed = seed ?? UInt64.random(in: 0..<(1 << 32))
+        settings.seed = (seed ?? .random).resolved
         settings.tokenizeOptions = TokenizeOptions(weighting: weighting, longPrompts: LongPromptMode(rawValue: longPrompts) ?? .truncate)
         return settings
     }
@@ -115,9 +120,7 @@ enum DiffusionRun {
                         _ body: (EditPipelines, DiffusionSettings, @escaping EditPipelines.Progress) throws -> (DiffusionResult, [(String, String)])) throws {
         let outputURL = URL(fileURLWithPath: options.output)
         try reportingFailures {
-            for input in inputs where OutputFile.sameFile(URL(fileURLWithPath: input), outputURL) {
-                throw ImageError(file: options.output, problem: "is an input file; choose a different output path")
-            }
+            try OutputFile.requireWritable(outputURL, inputs: (inputs + [options.model]).map { URL(fileURLWithPath: $0) })
             let model = try options.loadModel(defaultResidency: residency)
             let settings = options.settings()
             let pipelines = EditPipelines(model: model, vaeTiling: options.tiling())

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RetouchFiles
 import Retouch
 import RetouchImaging
 
@@ -18,7 +19,7 @@ struct RunCommand: AsyncParsableCommand {
     @Argument(help: "Photos to edit.") var images: [String]
     @Option(help: "Folder for the results (<name>.png).") var output: String
     @Option(help: "Model for inpaint and img2img steps.") var model: String?
-    @Option(help: "Base seed; each photo's seed derives from it and the photo's name.") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Base seed, 0 or more; each photo's seed derives from it and the photo's name.") var seed: UInt64 = 0
 
     func run() async throws {
         do {
@@ -29,6 +30,10 @@ struct RunCommand: AsyncParsableCommand {
             runner.resume = false
             let items = images.map { path in
                 BatchItem(name: URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent, image: URL(fileURLWithPath: path))
+            }
+            let outputFolder = URL(fileURLWithPath: output)
+            for item in items where OutputFile.sameFile(item.image, outputFolder) {
+                throw EditError(description: "\(output): is an input of this run; --output must be a folder")
             }
             let outcomes = try await runner.run(items)
             let failures = outcomes.filter { $0.status == "failed" }
@@ -47,7 +52,7 @@ struct BatchCommand: AsyncParsableCommand {
     @Option(help: "A folder of photos, or a CSV/JSONL manifest (image, name, prompt).") var input: String
     @Option(help: "Folder for the results, the journal and summary.json.") var output: String
     @Option(help: "Model for inpaint and img2img steps.") var model: String?
-    @Option(help: "Base seed; each item's seed derives from it and the item's name.") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Base seed, 0 or more; each item's seed derives from it and the item's name.") var seed: UInt64 = 0
     @Flag(inversion: .prefixedNo, help: "Skip items the journal records as finished.") var resume = true
     @Flag(help: "Stop at the first failed item.") var failFast = false
     @Option(help: "Process the slice I/N (also read from Slurm arrays or Kubernetes indexed jobs).") var shard: String?
@@ -61,12 +66,17 @@ struct BatchCommand: AsyncParsableCommand {
                 throw EditError(description: "\(input): no such folder or manifest")
             }
             let items = isFolder.boolValue ? try BatchRunner.items(inFolder: inputURL) : try BatchRunner.items(inManifest: inputURL)
+            let outputFolder = URL(fileURLWithPath: output)
+            if OutputFile.sameFile(inputURL, outputFolder), !isFolder.boolValue {
+                throw EditError(description: "\(output): is the manifest; --output must be a folder")
+            }
             let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
             var runner = BatchRunner(edit: edit, engine: try engine(for: edit, model: model, seed: seed, base: cwd),
                                      outputDirectory: URL(fileURLWithPath: output))
             runner.resume = resume
             runner.failFast = failFast
             runner.shard = try Shard.resolve(shard)
+            runner.modelIdentity = model.map { URL(fileURLWithPath: $0).standardizedFileURL.resolvingSymlinksInPath().path }
             let started = Date()
             let terminal = isatty(2) == 1
             let outcomes = try await runner.run(items) { done, total in
@@ -94,23 +104,37 @@ struct MaskCommand: ParsableCommand {
     @Flag(help: "Take the mask from the input's alpha channel (transparent = repaint).") var fromAlpha = false
     @Option(help: "A rectangle X,Y,W,H instead of the input's pixels.") var rectangle: String?
     @Option(help: "An ellipse inside X,Y,W,H instead of the input's pixels.") var ellipse: String?
-    @Option(help: "Grow by PX.") var grow = 0
-    @Option(help: "Shrink by PX.") var shrink = 0
-    @Option(help: "Feather by PX.") var feather = 0.0
+    @Option(parsing: .unconditional, help: "Grow by PX.") var grow = 0
+    @Option(parsing: .unconditional, help: "Shrink by PX.") var shrink = 0
+    @Option(parsing: .unconditional, help: "Feather by PX (0 to 1000).") var feather = 0.0
+
+    func validate() throws {
+        try FlagRules.check {
+            try ParameterRules.check(grow, "--grow", in: ParameterRules.pixels)
+            try ParameterRules.check(shrink, "--shrink", in: ParameterRules.pixels)
+            try ParameterRules.check(feather, "--feather", in: ParameterRules.blur)
+        }
+        if let rectangle { _ = try box(rectangle, flag: "--rectangle") }
+        if let ellipse { _ = try box(ellipse, flag: "--ellipse") }
+    }
     @Flag(help: "Swap repaint and keep.") var invert = false
 
-    func box(_ text: String) throws -> (Int, Int, Int, Int) {
-        let values = text.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard values.count == 4, values[2] > 0, values[3] > 0 else { throw ValidationError("expected X,Y,W,H with a positive size; got '\(text)'") }
+    func box(_ text: String, flag: String) throws -> (Int, Int, Int, Int) {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+        let values = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 4, values.count == 4 else { throw ValidationError("\(flag) expects X,Y,W,H (whole numbers); got '\(text)'") }
+        try FlagRules.check { try MaskSpec.checkBox(x: values[0], y: values[1], width: values[2], height: values[3], field: flag) }
         return (values[0], values[1], values[2], values[3])
     }
 
     func run() throws {
         do {
+            let outputURL = URL(fileURLWithPath: output)
+            try OutputFile.requireWritable(outputURL, inputs: [URL(fileURLWithPath: input)])
             let image = try ImageIO.read(URL(fileURLWithPath: input))
             var spec: MaskSpec
-            if let rectangle { let b = try box(rectangle); spec = .rectangle(x: b.0, y: b.1, width: b.2, height: b.3) }
-            else if let ellipse { let b = try box(ellipse); spec = .ellipse(x: b.0, y: b.1, width: b.2, height: b.3) }
+            if let rectangle { let b = try box(rectangle, flag: "--rectangle"); spec = .rectangle(x: b.0, y: b.1, width: b.2, height: b.3) }
+            else if let ellipse { let b = try box(ellipse, flag: "--ellipse"); spec = .ellipse(x: b.0, y: b.1, width: b.2, height: b.3) }
             else if fromAlpha { spec = .alpha }
             else { spec = .file(input) }
             spec.grow = grow
@@ -119,7 +143,6 @@ struct MaskCommand: ParsableCommand {
             spec.invert = invert
             let mask = try spec.resolve(for: image, name: URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent,
                                         baseDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
-            let outputURL = URL(fileURLWithPath: output)
             try OutputPath.prepareParent(of: outputURL)
             try ImageIO.write(mask.image(), to: outputURL)
         } catch let error as ValidationError { throw error } catch { throw reportedFailure(error) }

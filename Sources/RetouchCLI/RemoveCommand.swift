@@ -25,7 +25,7 @@ struct RemoveCommand: ParsableCommand {
     @Option(help: "Fill method: auto, patchmatch or diffusion.")
     var method: String = "auto"
 
-    @Option(help: "Seed of the exemplar fill's random search (same seed, same pixels).")
+    @Option(parsing: .unconditional, help: "Seed of the exemplar fill's random search, 0 or more (same seed, same pixels).")
     var seed: UInt64 = 0
 
     @Flag(help: "Take the mask from the mask image's alpha channel instead of its luminance.")
@@ -41,8 +41,10 @@ struct RemoveCommand: ParsableCommand {
         let imageURL = URL(fileURLWithPath: image), maskURL = URL(fileURLWithPath: mask)
         let outputURL = URL(fileURLWithPath: output)
         do {
-            for input in [imageURL, maskURL] where OutputFile.sameFile(input, outputURL) {
-                throw ImageError(file: output, problem: "is an input file; choose a different output path (remove never overwrites its inputs)")
+            do {
+                try OutputFile.requireWritable(outputURL, inputs: [imageURL, maskURL])
+            } catch let problem as FileProblem {
+                throw ImageError(file: problem.file, problem: problem.problem + " (remove never overwrites its inputs)")
             }
             let photo = try ImageIO.read(imageURL)
             var region = try Mask.read(maskURL, source: maskAlpha ? .alpha : .luminance)

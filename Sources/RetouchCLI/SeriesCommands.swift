@@ -13,13 +13,15 @@ struct VariationsCommand: ParsableCommand {
 
     @Argument(help: "The photo.") var image: String
     @OptionGroup var options: DiffusionOptions
-    @Option(help: "How many variations.") var count = 4
-    @Option(help: "How much to change, 0 to 1.") var strength = 0.6
+    @Option(parsing: .unconditional, help: "How many variations, 1 to 1000.") var count = 4
+    @Option(parsing: .unconditional, help: "How much to change, 0 to 1.") var strength = 0.6
     @Flag(help: "Match each variation's colours to the photo's.") var colorCorrection = false
 
     func validate() throws {
-        guard count >= 1 else { throw ValidationError("--count must be at least 1; got \(count)") }
-        guard (0...1).contains(strength) else { throw ValidationError("--strength must be between 0 and 1; got \(strength)") }
+        try FlagRules.check {
+            try ParameterRules.check(count, "--count", in: ParameterRules.count)
+            try ParameterRules.check(strength, "--strength", in: ParameterRules.strength)
+        }
     }
 
     func run() throws {
@@ -46,22 +48,26 @@ struct WalkCommand: ParsableCommand {
 
     @OptionGroup var options: DiffusionOptions
     @Option(help: "The prompt to end at (default: the same prompt).") var toPrompt: String?
-    @Option(help: "The seed to end at.") var toSeed: UInt64
-    @Option(help: "Number of frames, both ends included.") var frames = 8
-    @Option(help: "Width in pixels (a multiple of 8; default: the model's native size).") var width: Int?
-    @Option(help: "Height in pixels (a multiple of 8; default: the model's native size).") var height: Int?
+    @Option(parsing: .unconditional, help: "The seed to end at.") var toSeed: UInt64
+    @Option(parsing: .unconditional, help: "Number of frames, both ends included, 2 to 1000.") var frames = 8
+    @Option(parsing: .unconditional, help: "Width in pixels (a multiple of 8; default: the model's native size).") var width: Int?
+    @Option(parsing: .unconditional, help: "Height in pixels (a multiple of 8; default: the model's native size).") var height: Int?
 
     func validate() throws {
-        guard options.seed != nil else { throw ValidationError("walk needs --seed (where to start) as well as --to-seed") }
-        guard frames >= 2 else { throw ValidationError("--frames must be at least 2; got \(frames)") }
+        guard let seed = options.seed, seed != .random else {
+            throw ValidationError("walk needs --seed (where to start, 0 or more) as well as --to-seed")
+        }
+        try FlagRules.check { try ParameterRules.check(frames, "--frames", in: 2...ParameterRules.count.upperBound) }
+        try ImageSizeFlags.validate(width: width, height: height)
     }
 
     func run() throws {
         try SeriesRun.execute(options: options, inputs: []) { pipelines, settings, progress, write in
             let side = pipelines.model.unetConfig.sampleSize * pipelines.model.vaeScaleFactor
             let digits = max(3, String(frames).count)
+            let size = try ImageSizeFlags.resolve(width: width, height: height, native: side)
             let results = try pipelines.walk(settings, toPrompt: toPrompt, toSeed: toSeed, frames: frames,
-                                             width: width ?? side, height: height ?? side, progress: progress) { frame, result in
+                                             width: size.width, height: size.height, progress: progress) { frame, result in
                 let number = String(repeating: "0", count: max(0, digits - String(frame + 1).count)) + String(frame + 1)
                 let t = Double(frame) / Double(frames - 1)
                 try write("frame-\(number).png", result, settings,

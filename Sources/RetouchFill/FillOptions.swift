@@ -1,5 +1,5 @@
 /// How `ContentAwareFill` fills a hole.
-public enum FillMethod: String, Sendable, CaseIterable {
+public enum FillMethod: String, Sendable, CaseIterable, Codable {
     /// Exemplar-based (PatchMatch) for wide holes, diffusion for thin ones (scratches, wires).
     case auto
     /// Exemplar-based fill: coarse-to-fine PatchMatch with patch voting.

@@ -1,4 +1,5 @@
 import Foundation
+import RetouchFiles
 
 /// Writes files all-or-nothing: the bytes go to a temporary file in the destination's directory, are
 /// flushed to disk with `fsync`, and the temporary file is renamed over the destination. If anything fails
@@ -12,6 +13,13 @@ enum AtomicFile {
             ImageError(file: url.relativePath, problem: "cannot \(action): \(FileBytes.systemMessage(code))")
         }
 
+        // Only a regular file is ever replaced: a device, FIFO, socket or folder at the path (or behind a
+        // symbolic link there) is refused before anything is written.
+        var existing = stat()
+        if stat(path, &existing) == 0, (existing.st_mode & S_IFMT) != S_IFREG {
+            throw ImageError(file: url.relativePath,
+                             problem: "is \(InputFile.kindName(mode: existing.st_mode)); only a regular file is ever replaced")
+        }
         var template = Array("\(directory)/.\(url.lastPathComponent).XXXXXX.tmp".utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { buffer -> Int32 in
             guard let base = buffer.baseAddress else { return -1 }

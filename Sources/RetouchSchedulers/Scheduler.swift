@@ -30,7 +30,7 @@ extension Scheduler {
 }
 
 /// The schedulers users pick by name (`--scheduler`).
-public enum SchedulerKind: String, Sendable, CaseIterable {
+public enum SchedulerKind: String, Sendable, CaseIterable, Codable {
     case ddim, pndm, euler
     case eulerAncestral = "euler-a"
     case dpmSolver2M = "dpm++2m"

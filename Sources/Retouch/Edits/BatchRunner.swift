@@ -1,4 +1,5 @@
 import Foundation
+import RetouchFiles
 import RetouchImaging
 
 /// One photo of a batch.
@@ -32,14 +33,35 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
             }
             return Shard(index: parts[0], count: parts[1])
         }
-        if let id = environment["SLURM_ARRAY_TASK_ID"].flatMap(Int.init), let count = environment["SLURM_ARRAY_TASK_COUNT"].flatMap(Int.init) {
-            let minimum = environment["SLURM_ARRAY_TASK_MIN"].flatMap(Int.init) ?? 0
-            return Shard(index: id - minimum, count: count)
+        if let idText = environment["SLURM_ARRAY_TASK_ID"], let countText = environment["SLURM_ARRAY_TASK_COUNT"] {
+            let id = try number(idText, "SLURM_ARRAY_TASK_ID")
+            let count = try number(countText, "SLURM_ARRAY_TASK_COUNT")
+            let minimum = try environment["SLURM_ARRAY_TASK_MIN"].map { try number($0, "SLURM_ARRAY_TASK_MIN") } ?? 0
+            return try checked(index: id - minimum, count: count,
+                               source: "SLURM_ARRAY_TASK_ID=\(idText) (minimum \(minimum)) with SLURM_ARRAY_TASK_COUNT=\(countText)")
         }
-        if let id = environment["JOB_COMPLETION_INDEX"].flatMap(Int.init), let count = environment["RETOUCH_SHARD_COUNT"].flatMap(Int.init) {
-            return Shard(index: id, count: count)
+        if let idText = environment["JOB_COMPLETION_INDEX"], let countText = environment["RETOUCH_SHARD_COUNT"] {
+            return try checked(index: try number(idText, "JOB_COMPLETION_INDEX"), count: try number(countText, "RETOUCH_SHARD_COUNT"),
+                               source: "JOB_COMPLETION_INDEX=\(idText) with RETOUCH_SHARD_COUNT=\(countText)")
         }
         return nil
+    }
+
+    /// A whole number from an environment variable, or an error naming it.
+    private static func number(_ text: String, _ variable: String) throws -> Int {
+        guard let value = Int(text.trimmingCharacters(in: .whitespaces)) else {
+            throw EditError(description: "\(variable) must be a whole number; got '\(text)'")
+        }
+        return value
+    }
+
+    /// A shard whose count is positive and whose index lies in 0..<count, or an error naming where it came from.
+    private static func checked(index: Int, count: Int, source: String) throws -> Shard {
+        guard count > 0 else { throw EditError(description: "\(source): the shard count must be at least 1") }
+        guard (0..<count).contains(index) else {
+            throw EditError(description: "\(source): shard \(index) is outside 0…\(count - 1), so this task would process nothing")
+        }
+        return Shard(index: index, count: count)
     }
 
     public var description: String { "\(index)/\(count)" }
@@ -56,6 +78,8 @@ public struct BatchRunner: Sendable {
     public var resume = true
     public var failFast = false
     public var shard: Shard?
+    /// What identifies the model (its path), recorded in the journal's fingerprint with the recipe and the seed.
+    public var modelIdentity: String?
 
     /// Creates a runner.
     public init(edit: Edit, engine: EditEngine, outputDirectory: URL) {
@@ -73,15 +97,27 @@ public struct BatchRunner: Sendable {
 
     /// Items from a folder of photos (sorted by file name).
     public static func items(inFolder folder: URL) throws -> [BatchItem] {
-        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
-        return names.filter { ["png", "jpg", "jpeg", "tif", "tiff"].contains(($0 as NSString).pathExtension.lowercased()) }
-            .map { BatchItem(name: ($0 as NSString).deletingPathExtension, image: folder.appendingPathComponent($0)) }
+        do { try InputFile.requireFolder(folder) } catch let problem as FileProblem { throw EditError(description: problem.description) }
+        guard let listed = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else {
+            let reason = access(folder.path, R_OK | X_OK) == 0 ? "unreadable" : InputFile.systemMessage()
+            throw EditError(description: "\(folder.relativePath): cannot list the folder: \(reason)")
+        }
+        let names = listed.sorted()
+        return try names.filter { ["png", "jpg", "jpeg", "tif", "tiff"].contains(($0 as NSString).pathExtension.lowercased()) }
+            .map { file in
+                let name = (file as NSString).deletingPathExtension
+                try BatchItem.checkName(name, row: "\(folder.relativePath): file '\(file)'")
+                return BatchItem(name: name, image: folder.appendingPathComponent(file))
+            }
     }
 
     /// Items from a manifest: CSV with a header (`image`, optional `name`, `prompt`) or JSON lines with those keys.
     /// Relative image paths resolve against the manifest's folder.
     public static func items(inManifest url: URL) throws -> [BatchItem] {
-        let text = try String(contentsOf: url, encoding: .utf8)
+        let text: String
+        do { text = try InputFile.text(url, maxBytes: InputFile.Limit.manifest, what: "manifest") } catch let problem as FileProblem {
+            throw EditError(description: problem.description)
+        }
         let base = url.deletingLastPathComponent()
         var rows: [[String: String]] = []
         if url.pathExtension.lowercased() == "jsonl" {
@@ -94,11 +130,14 @@ public struct BatchRunner: Sendable {
         } else {
             let lines = text.split(separator: "\n").map { CSV.fields(String($0)) }
             guard let header = lines.first else { return [] }
+            if let repeated = header.first(where: { column in header.filter { $0 == column }.count > 1 }) {
+                throw EditError(description: "\(url.relativePath): the header names the column '\(repeated)' twice")
+            }
             for (number, fields) in lines.dropFirst().enumerated() where fields != [""] {
                 guard fields.count == header.count else {
                     throw EditError(description: "\(url.relativePath): line \(number + 2) has \(fields.count) fields, the header \(header.count)")
                 }
-                rows.append(Dictionary(uniqueKeysWithValues: zip(header, fields)))
+                rows.append(Dictionary(zip(header, fields), uniquingKeysWith: { first, _ in first }))
             }
         }
         return try rows.enumerated().map { number, row in
@@ -106,24 +145,52 @@ public struct BatchRunner: Sendable {
                 throw EditError(description: "\(url.relativePath): item \(number + 1) has no 'image'")
             }
             let imageURL = image.hasPrefix("/") ? URL(fileURLWithPath: image) : base.appendingPathComponent(image)
-            return BatchItem(name: row["name"] ?? imageURL.deletingPathExtension().lastPathComponent, image: imageURL, prompt: row["prompt"])
+            let name = row["name"] ?? imageURL.deletingPathExtension().lastPathComponent
+            try BatchItem.checkName(name, row: "\(url.relativePath): item \(number + 1)")
+            return BatchItem(name: name, image: imageURL, prompt: row["prompt"])
         }.sorted { $0.name < $1.name }
     }
 
     var journalURL: URL { outputDirectory.appendingPathComponent(".retouch-journal.jsonl") }
 
-    /// Names the journal records as finished (and whose outputs exist).
-    func finishedNames() -> Set<String> {
-        guard resume, let text = try? String(contentsOf: journalURL, encoding: .utf8) else { return [] }
-        var finished: Set<String> = []
-        for line in text.split(separator: "\n") {
-            guard let outcome = try? JSONDecoder().decode(Outcome.self, from: Data(line.utf8)) else { continue }   // a torn last line
-            if outcome.status == "done" { finished.insert(outcome.name) } else { finished.remove(outcome.name) }
+    func output(for name: String) -> URL { outputDirectory.appendingPathComponent("\(name).png") }
+
+    /// The output for `name`, checked to resolve inside the output folder (its real path, symbolic links followed).
+    func containedOutput(for name: String) throws -> URL {
+        let url = output(for: name)
+        let folder = outputDirectory.resolvingSymlinksInPath().standardizedFileURL.path
+        let parent = url.deletingLastPathComponent().resolvingSymlinksInPath().standardizedFileURL.path
+        guard parent == folder else {
+            throw EditError(description: "\(name): the output \(url.relativePath) would land outside \(outputDirectory.relativePath)")
         }
-        return finished.filter { FileManager.default.fileExists(atPath: output(for: $0).path) }
+        return url
     }
 
-    func output(for name: String) -> URL { outputDirectory.appendingPathComponent("\(name).png") }
+    /// Creates the output folder; an existing path there must be a folder.
+    func prepareOutputDirectory() throws {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: outputDirectory.path, isDirectory: &isFolder) {
+            guard isFolder.boolValue else { throw EditError(description: "\(outputDirectory.relativePath): exists and is not a folder") }
+            return
+        }
+        do {
+            try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
+        } catch {
+            let reason = InputFile.systemMessage((error as NSError).code == NSFileWriteNoPermissionError ? EACCES : EIO)
+            throw EditError(description: "\(outputDirectory.relativePath): cannot create the folder: \(reason)")
+        }
+    }
+
+    /// What made this run's pixels: the recipe (canonical JSON), the base seed and the model. A journal written
+    /// under another fingerprint is not resumed.
+    public var fingerprint: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let recipe = (try? encoder.encode(edit)).map { String(decoding: $0, as: UTF8.self) } ?? "\(edit)"
+        let text = "recipe \(recipe)\nseed \(engine.seed)\nmodel \(modelIdentity ?? engine.model?.name ?? "none")"
+        let hash = text.utf8.reduce(UInt64(14_695_981_039_346_656_037)) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 }
+        return String(hash, radix: 16)
+    }
 
     /// The seed for an item: the engine's seed mixed with a hash of the item's name (FNV-1a).
     public static func seed(for name: String, base: UInt64) -> UInt64 {
@@ -133,13 +200,22 @@ public struct BatchRunner: Sendable {
     /// Runs every item of this shard; `progress(done, total)` after each. Returns the outcomes (also written to
     /// `summary.json`).
     public func run(_ allItems: [BatchItem], progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> [Outcome] {
-        try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
-        let names = Set(allItems.map(\.name))
-        guard names.count == allItems.count else { throw EditError(description: "two batch items share a name") }
+        try prepareOutputDirectory()
+        let lock = try BatchLock(folder: outputDirectory)
+        defer { lock.release() }
+        var seen: [String: BatchItem] = [:]
+        for item in allItems {
+            try BatchItem.checkName(item.name, row: "item '\(item.image.relativePath)'")
+            if let earlier = seen[item.name] {
+                throw EditError(description: "two batch items share the name '\(item.name)' (\(earlier.image.relativePath) and \(item.image.relativePath)); give one a different name")
+            }
+            seen[item.name] = item
+        }
         let sorted = allItems.sorted { $0.name < $1.name }
         let items = shard.map { shard in sorted.enumerated().filter { $0.offset % shard.count == shard.index }.map(\.element) } ?? sorted
-        let finished = finishedNames()
-        if !resume { try? FileManager.default.removeItem(at: journalURL) }
+        let journal = BatchJournal(url: journalURL, fingerprint: fingerprint)
+        let finished = resume ? try journal.finishedNames().filter { FileManager.default.fileExists(atPath: output(for: $0).path) } : []
+        try journal.start(fresh: !resume)
         var outcomes: [Outcome] = []
         for (position, item) in items.enumerated() {
             try Task.checkCancellation()
@@ -153,36 +229,24 @@ public struct BatchRunner: Sendable {
                 let image = try ImageIO.read(item.image)
                 var itemEngine = engine
                 itemEngine.seed = Self.seed(for: item.name, base: engine.seed)
+                itemEngine.outputDirectory = itemEngine.outputDirectory ?? outputDirectory
                 var itemEdit = edit
                 if let prompt = item.prompt { itemEdit = itemEdit.substitutingPrompt(prompt) }
                 let result = try await itemEdit.run(on: EditState(image: image, name: item.name), with: itemEngine)
-                try ImageIO.write(result.image, to: output(for: item.name),
+                try ImageIO.write(result.image, to: try containedOutput(for: item.name),
                                   options: ImageWriteOptions(bitDepth: 8, text: ["parameters": result.parameters.joined(separator: "\n")]))
             } catch let error as CancellationError {
                 throw error
             } catch {
                 outcome = Outcome(name: item.name, status: "failed", error: "\(error)")
             }
-            try appendToJournal(outcome)
+            try journal.append(outcome)
             outcomes.append(outcome)
             progress?(position + 1, items.count)
             if failFast, outcome.status == "failed" { break }
         }
         try writeSummary(outcomes)
         return outcomes
-    }
-
-    private func appendToJournal(_ outcome: Outcome) throws {
-        var line = try JSONEncoder().encode(outcome)
-        line.append(UInt8(ascii: "\n"))
-        if !FileManager.default.fileExists(atPath: journalURL.path) {
-            FileManager.default.createFile(atPath: journalURL.path, contents: nil)
-        }
-        let handle = try FileHandle(forWritingTo: journalURL)
-        defer { try? handle.close() }
-        try handle.seekToEnd()
-        try handle.write(contentsOf: line)
-        try handle.synchronize()
     }
 
     private func writeSummary(_ outcomes: [Outcome]) throws {

@@ -30,12 +30,16 @@ public struct EditEngine: Sendable {
     public var baseDirectory: URL
     /// Seed for steps without their own; each step adds its index.
     public var seed: UInt64
+    /// Where `save` steps write: when set (batch and `run` set their output folder), a save path must be relative
+    /// and stay inside it; when nil, saves resolve against `baseDirectory`.
+    public var outputDirectory: URL?
 
     /// Creates an engine.
-    public init(model: StableDiffusion?, baseDirectory: URL, seed: UInt64 = 0) {
+    public init(model: StableDiffusion?, baseDirectory: URL, seed: UInt64 = 0, outputDirectory: URL? = nil) {
         self.model = model
         self.baseDirectory = baseDirectory
         self.seed = seed
+        self.outputDirectory = outputDirectory
     }
 }
 
@@ -90,12 +94,12 @@ extension Edit {
             diffusion.negativePrompt = settings.negativePrompt
             diffusion.steps = settings.steps
             diffusion.guidance = settings.guidance
-            diffusion.scheduler = try settings.scheduler.map(Self.scheduler)
+            diffusion.scheduler = settings.scheduler
             diffusion.seed = settings.seed ?? stepSeed
             var options = InpaintOptions()
             options.strength = settings.strength
             options.maskBlur = settings.maskBlur
-            options.area = InpaintArea(rawValue: settings.area) ?? .whole
+            options.area = settings.area
             options.padding = settings.padding
             state.image = try pipelines().inpaint(photo: state.image, mask: region, settings: diffusion, options: options, progress: progress).image
             state.parameters.append("inpaint: \(settings.prompt), seed \(diffusion.seed)")
@@ -104,42 +108,54 @@ extension Edit {
             diffusion.negativePrompt = settings.negativePrompt
             diffusion.steps = settings.steps
             diffusion.guidance = settings.guidance
-            diffusion.scheduler = try settings.scheduler.map(Self.scheduler)
+            diffusion.scheduler = settings.scheduler
             diffusion.seed = settings.seed ?? stepSeed
             state.image = try pipelines().img2img(photo: state.image, settings: diffusion, strength: settings.strength, progress: progress).image
             state.parameters.append("img2img: \(settings.prompt), strength \(settings.strength), seed \(diffusion.seed)")
         case .remove(let settings):
             let region = try mask(settings.mask)
-            guard let method = FillMethod(rawValue: settings.method) else {
-                throw EditError(description: "unknown fill method '\(settings.method)'")
-            }
-            state.image = try ContentAwareFill.fill(state.image, mask: region, options: FillOptions(method: method, seed: settings.seed))
-            state.parameters.append("remove: \(settings.method)")
+            state.image = try ContentAwareFill.fill(state.image, mask: region, options: FillOptions(method: settings.method, seed: settings.seed))
+            state.parameters.append("remove: \(settings.method.rawValue)")
         case .resize(let width, let height):
-            guard width > 0, height > 0 else { throw EditError(description: "resize to \(width)x\(height) is not a positive size") }
+            try ImageLimits.default.checkAllocation(width: width, height: height, what: "resize")
             state.image = state.image.resized(width: width, height: height, filter: .lanczos)
             state.mask = state.mask?.resized(width: width, height: height, filter: .bilinear)
         case .crop(let x, let y, let width, let height):
-            let region = PixelRect(x: x, y: y, width: width, height: height)
-            guard x >= 0, y >= 0, width > 0, height > 0, region.maxX <= state.image.width, region.maxY <= state.image.height else {
-                throw EditError(description: "crop \(region) is outside the \(state.image.width)x\(state.image.height) image")
+            // Compared without adding, so huge values cannot overflow past the check.
+            guard x >= 0, y >= 0, width > 0, height > 0, x < state.image.width, y < state.image.height,
+                  width <= state.image.width - x, height <= state.image.height - y else {
+                throw EditError(description: "crop x \(x), y \(y), \(width)x\(height) is not inside the \(state.image.width)x\(state.image.height) image")
             }
+            let region = PixelRect(x: x, y: y, width: width, height: height)
             state.image = state.image.cropped(to: region)
             state.mask = state.mask?.cropped(to: region)
         case .save(let path):
-            let resolved = path.replacingOccurrences(of: "{name}", with: state.name)
-            let url = resolved.hasPrefix("/") ? URL(fileURLWithPath: resolved) : engine.baseDirectory.appendingPathComponent(resolved)
+            let url = try Self.saveURL(path, name: state.name, engine: engine)
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try ImageIO.write(state.image, to: url)
         }
         return state
     }
 
-    static func scheduler(_ name: String) throws -> SchedulerKind {
-        guard let kind = SchedulerKind(rawValue: name) else {
-            throw EditError(description: "unknown scheduler '\(name)' (choose from \(SchedulerKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+    /// Where a `save` step writes: inside the engine's output folder when it has one (relative paths only, no
+    /// `..`, checked on the real path), else against its base folder.
+    static func saveURL(_ pattern: String, name: String, engine: EditEngine) throws -> URL {
+        let path = pattern.replacingOccurrences(of: "{name}", with: name)
+        guard !path.isEmpty, !path.contains("\0") else { throw EditError(description: "save: the path is empty") }
+        guard let folder = engine.outputDirectory else {
+            return path.hasPrefix("/") ? URL(fileURLWithPath: path) : engine.baseDirectory.appendingPathComponent(path)
         }
-        return kind
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        guard !path.hasPrefix("/"), !parts.contains(where: { $0 == ".." || $0.isEmpty }) else {
+            throw EditError(description: "save: '\(path)' must be a relative path inside the output folder (no '/' at the start, no '..')")
+        }
+        let url = folder.appendingPathComponent(path)
+        let root = folder.resolvingSymlinksInPath().standardizedFileURL.path
+        let resolved = url.deletingLastPathComponent().resolvingSymlinksInPath().standardizedFileURL.path
+        guard resolved == root || resolved.hasPrefix(root + "/") else {
+            throw EditError(description: "save: '\(path)' resolves outside the output folder \(folder.relativePath)")
+        }
+        return url
     }
 
     /// Whether any step needs the diffusion model.

@@ -1,4 +1,6 @@
 import Foundation
+import RetouchFill
+import RetouchSchedulers
 
 /// One step of an edit: values that compose with `Edit { … }` and map one-to-one onto recipe files.
 public enum EditStep: Codable, Sendable, Equatable {
@@ -18,8 +20,24 @@ public enum EditStep: Codable, Sendable, Equatable {
     case save(path: String)
 
     private enum Kind: String, CodingKey, CaseIterable { case mask, inpaint, img2img, remove, resize, crop, save }
-    private struct Size: Codable { let width: Int, height: Int }
-    private struct Region: Codable { let x: Int, y: Int, width: Int, height: Int }
+    private struct Size: Codable {
+        let width: Int, height: Int
+        init(width: Int, height: Int) { self.width = width; self.height = height }
+        init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            (width, height) = try c.decodeSize(width: .width, height: .height)
+        }
+    }
+    private struct Region: Codable {
+        let x: Int, y: Int, width: Int, height: Int
+        init(x: Int, y: Int, width: Int, height: Int) { self.x = x; self.y = y; self.width = width; self.height = height }
+        init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            x = try c.decode(.x, in: ParameterRules.pixels)
+            y = try c.decode(.y, in: ParameterRules.pixels)
+            (width, height) = try c.decodeSize(width: .width, height: .height)
+        }
+    }
 
     /// A recipe step is a one-key object: `{inpaint: {prompt: …}}`, `{resize: {width: 512, height: 512}}`, `{save: path}`.
     public init(from decoder: Decoder) throws {
@@ -65,10 +83,10 @@ public struct InpaintStep: Codable, Sendable, Equatable {
     public var strength: Double = 1
     public var steps: Int = 30
     public var guidance: Float = 7.5
-    public var scheduler: String?
+    public var scheduler: SchedulerKind?
     public var seed: UInt64?
     public var maskBlur: Double = 4
-    public var area: String = "whole"
+    public var area: InpaintArea = .whole
     public var padding: Int = 32
 
     enum CodingKeys: String, CodingKey {
@@ -82,20 +100,20 @@ public struct InpaintStep: Codable, Sendable, Equatable {
         self.init(prompt: try c.decode(String.self, forKey: .prompt))
         mask = try c.decodeIfPresent(MaskSpec.self, forKey: .mask)
         negativePrompt = try c.decodeIfPresent(String.self, forKey: .negativePrompt) ?? negativePrompt
-        strength = try c.decodeIfPresent(Double.self, forKey: .strength) ?? strength
-        steps = try c.decodeIfPresent(Int.self, forKey: .steps) ?? steps
-        guidance = try c.decodeIfPresent(Float.self, forKey: .guidance) ?? guidance
-        scheduler = try c.decodeIfPresent(String.self, forKey: .scheduler)
+        strength = try c.decode(.strength, default: strength, in: ParameterRules.strength)
+        steps = try c.decode(.steps, default: steps, in: ParameterRules.steps)
+        guidance = Float(try c.decode(.guidance, default: Double(guidance), in: ParameterRules.guidance))
+        scheduler = try c.decodeChoice(.scheduler, as: SchedulerKind.self)
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed)
-        maskBlur = try c.decodeIfPresent(Double.self, forKey: .maskBlur) ?? maskBlur
-        area = try c.decodeIfPresent(String.self, forKey: .area) ?? area
-        padding = try c.decodeIfPresent(Int.self, forKey: .padding) ?? padding
+        maskBlur = try c.decode(.maskBlur, default: maskBlur, in: ParameterRules.blur)
+        area = try c.decodeChoice(.area, as: InpaintArea.self) ?? area
+        padding = try c.decode(.padding, default: padding, in: ParameterRules.pixels)
     }
 
     /// Creates a step.
     public init(mask: MaskSpec? = nil, prompt: String, negativePrompt: String = "", strength: Double = 1, steps: Int = 30,
-                guidance: Float = 7.5, scheduler: String? = nil, seed: UInt64? = nil, maskBlur: Double = 4,
-                area: String = "whole", padding: Int = 32) {
+                guidance: Float = 7.5, scheduler: SchedulerKind? = nil, seed: UInt64? = nil, maskBlur: Double = 4,
+                area: InpaintArea = .whole, padding: Int = 32) {
         self.mask = mask
         self.prompt = prompt
         self.negativePrompt = negativePrompt
@@ -117,7 +135,7 @@ public struct Img2ImgStep: Codable, Sendable, Equatable {
     public var strength: Double = 0.8
     public var steps: Int = 30
     public var guidance: Float = 7.5
-    public var scheduler: String?
+    public var scheduler: SchedulerKind?
     public var seed: UInt64?
 
     enum CodingKeys: String, CodingKey {
@@ -130,16 +148,16 @@ public struct Img2ImgStep: Codable, Sendable, Equatable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(prompt: try c.decode(String.self, forKey: .prompt))
         negativePrompt = try c.decodeIfPresent(String.self, forKey: .negativePrompt) ?? negativePrompt
-        strength = try c.decodeIfPresent(Double.self, forKey: .strength) ?? strength
-        steps = try c.decodeIfPresent(Int.self, forKey: .steps) ?? steps
-        guidance = try c.decodeIfPresent(Float.self, forKey: .guidance) ?? guidance
-        scheduler = try c.decodeIfPresent(String.self, forKey: .scheduler)
+        strength = try c.decode(.strength, default: strength, in: ParameterRules.strength)
+        steps = try c.decode(.steps, default: steps, in: ParameterRules.steps)
+        guidance = Float(try c.decode(.guidance, default: Double(guidance), in: ParameterRules.guidance))
+        scheduler = try c.decodeChoice(.scheduler, as: SchedulerKind.self)
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed)
     }
 
     /// Creates a step.
     public init(prompt: String, negativePrompt: String = "", strength: Double = 0.8, steps: Int = 30, guidance: Float = 7.5,
-                scheduler: String? = nil, seed: UInt64? = nil) {
+                scheduler: SchedulerKind? = nil, seed: UInt64? = nil) {
         self.prompt = prompt
         self.negativePrompt = negativePrompt
         self.strength = strength
@@ -153,7 +171,7 @@ public struct Img2ImgStep: Codable, Sendable, Equatable {
 /// Settings of a model-free removal.
 public struct RemoveStep: Codable, Sendable, Equatable {
     public var mask: MaskSpec?
-    public var method: String = "auto"
+    public var method: FillMethod = .auto
     public var seed: UInt64 = 0
 
     /// Decodes a recipe step; every field is optional.
@@ -161,12 +179,12 @@ public struct RemoveStep: Codable, Sendable, Equatable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init()
         mask = try c.decodeIfPresent(MaskSpec.self, forKey: .mask)
-        method = try c.decodeIfPresent(String.self, forKey: .method) ?? method
+        method = try c.decodeChoice(.method, as: FillMethod.self) ?? method
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? seed
     }
 
     /// Creates a step.
-    public init(mask: MaskSpec? = nil, method: String = "auto", seed: UInt64 = 0) {
+    public init(mask: MaskSpec? = nil, method: FillMethod = .auto, seed: UInt64 = 0) {
         self.mask = mask
         self.method = method
         self.seed = seed
@@ -186,7 +204,7 @@ public func Img2Img(prompt: String, strength: Double = 0.8, steps: Int = 30, see
     .img2img(Img2ImgStep(prompt: prompt, strength: strength, steps: steps, seed: seed))
 }
 /// Removes what the mask covers, with no model.
-public func Remove(mask: MaskSpec? = nil, method: String = "auto", seed: UInt64 = 0) -> EditStep {
+public func Remove(mask: MaskSpec? = nil, method: FillMethod = .auto, seed: UInt64 = 0) -> EditStep {
     .remove(RemoveStep(mask: mask, method: method, seed: seed))
 }
 /// Resizes.

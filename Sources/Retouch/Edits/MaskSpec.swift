@@ -37,6 +37,11 @@ public struct MaskSpec: Codable, Sendable, Equatable {
             guard values.count == 4 else {
                 throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "expected [x, y, width, height]")
             }
+            do {
+                try Self.checkBox(x: values[0], y: values[1], width: values[2], height: values[3])
+            } catch let error as InvalidParameter {
+                throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: error.problem)
+            }
             return (values[0], values[1], values[2], values[3])
         }
         var sources: [Source] = []
@@ -49,9 +54,9 @@ public struct MaskSpec: Codable, Sendable, Equatable {
                 debugDescription: "a mask needs exactly one of file, alpha, rectangle, ellipse"))
         }
         self.source = source
-        grow = try c.decodeIfPresent(Int.self, forKey: .grow) ?? 0
-        shrink = try c.decodeIfPresent(Int.self, forKey: .shrink) ?? 0
-        feather = try c.decodeIfPresent(Double.self, forKey: .feather) ?? 0
+        grow = try c.decode(.grow, default: 0, in: ParameterRules.pixels)
+        shrink = try c.decode(.shrink, default: 0, in: ParameterRules.pixels)
+        feather = try c.decode(.feather, default: 0, in: ParameterRules.blur)
         invert = try c.decodeIfPresent(Bool.self, forKey: .invert) ?? false
     }
 
@@ -78,6 +83,30 @@ public struct MaskSpec: Codable, Sendable, Equatable {
         self.invert = invert
     }
 
+    /// Throws unless `x, y, width, height` is a box Retouch can draw: a positive size and corners within
+    /// ±65535 pixels (a box may lie partly or wholly outside the photo; it is clipped).
+    public static func checkBox(x: Int, y: Int, width: Int, height: Int, field: String = "box") throws {
+        let limit = ParameterRules.pixels.upperBound
+        guard (1...limit).contains(width), (1...limit).contains(height) else {
+            throw InvalidParameter(field: field, problem: "width and height must be from 1 to \(limit); got \(width)x\(height)")
+        }
+        guard (-limit...limit).contains(x), (-limit...limit).contains(y) else {
+            throw InvalidParameter(field: field, problem: "x and y must be from -\(limit) to \(limit); got \(x), \(y)")
+        }
+    }
+
+    /// Checks the shaping values of a spec built in code (recipes are checked as they are decoded).
+    public func validate() throws {
+        try ParameterRules.check(grow, "grow", in: ParameterRules.pixels)
+        try ParameterRules.check(shrink, "shrink", in: ParameterRules.pixels)
+        try ParameterRules.check(feather, "feather", in: ParameterRules.blur)
+        switch source {
+        case .rectangle(let x, let y, let width, let height), .ellipse(let x, let y, let width, let height):
+            try Self.checkBox(x: x, y: y, width: width, height: height)
+        case .file, .alpha: break
+        }
+    }
+
     /// A mask from a file (pattern allowed).
     public static func file(_ pattern: String) -> MaskSpec { MaskSpec(source: .file(pattern)) }
     /// The photo's alpha channel.
@@ -102,6 +131,7 @@ public struct MaskSpec: Codable, Sendable, Equatable {
 
     /// The mask for `image` (named `name`), with file patterns resolved against `baseDirectory`.
     public func resolve(for image: Image, name: String, alpha: Image? = nil, baseDirectory: URL) throws -> Mask {
+        try validate()
         var mask: Mask
         switch source {
         case .file(let pattern):
@@ -112,10 +142,14 @@ public struct MaskSpec: Codable, Sendable, Equatable {
             guard image.hasAlpha else { throw ImageError(file: name, problem: "has no alpha channel to take the mask from") }
             mask = Mask(image: image, source: .alpha).inverted()
         case .rectangle(let x, let y, let width, let height), .ellipse(let x, let y, let width, let height):
+            try Self.checkBox(x: x, y: y, width: width, height: height)
             mask = Mask(width: image.width, height: image.height)
             let isEllipse: Bool = { if case .ellipse = source { return true } else { return false } }()
-            for py in max(0, y)..<min(image.height, y + height) {
-                for px in max(0, x)..<min(image.width, x + width) {
+            // The box clipped to the photo (possibly empty: a box wholly outside draws nothing).
+            let rows = max(0, y)..<max(max(0, y), min(image.height, y + height))
+            let columns = max(0, x)..<max(max(0, x), min(image.width, x + width))
+            for py in rows {
+                for px in columns {
                     if isEllipse {
                         let dx = (Double(px) + 0.5 - Double(x) - Double(width) / 2) / (Double(width) / 2)
                         let dy = (Double(py) + 0.5 - Double(y) - Double(height) / 2) / (Double(height) / 2)

@@ -15,6 +15,7 @@ public enum Recipe {
 
     /// Decodes recipe text (YAML, of which JSON is a subset).
     public static func decode(_ text: String, file: String) throws -> Edit {
+        try YAMLLimits().check(text, file: file)
         do {
             return try YAMLDecoder().decode(Edit.self, from: text)
         } catch let error as DecodingError {

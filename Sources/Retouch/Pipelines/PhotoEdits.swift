@@ -16,7 +16,7 @@ public enum MaskedContent: String, Sendable, CaseIterable {
 }
 
 /// Where inpainting runs.
-public enum InpaintArea: String, Sendable, CaseIterable {
+public enum InpaintArea: String, Sendable, CaseIterable, Codable {
     /// The whole photo, at a size rounded down to the VAE factor.
     case whole
     /// Only a crop around the mask (plus padding, grown to the working aspect ratio), run at the model's native
