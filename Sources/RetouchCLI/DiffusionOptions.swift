@@ -69,6 +69,9 @@ struct DiffusionOptions: ParsableArguments {
         if let residency, Residency(rawValue: residency) == nil {
             throw ValidationError("--residency must be lean or keep-all; got '\(residency)'")
         }
+        if let variant, variant.isEmpty || !variant.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || $0 == "_" || $0 == "-" }) {
+            throw ValidationError("--variant must be a plain name such as fp16 or bf16 (letters, digits, '-', '_'); got '\(variant)'")
+        }
         guard Precision(rawValue: precision) != nil else { throw ValidationError("--precision must be fp32 or bf16; got '\(precision)'") }
         guard VAETiling.Mode(rawValue: vaeTiling) != nil else {
             throw ValidationError("--vae-tiling must be auto, on or off; got '\(vaeTiling)'")

@@ -19,7 +19,7 @@ enum FlagRules {
 }
 
 /// `--seed N`, or `--seed -1` for a random seed (AUTOMATIC1111's convention).
-enum SeedOption: ExpressibleByArgument, Equatable {
+enum SeedOption: ExpressibleByArgument, Equatable, CustomStringConvertible {
     /// A new random seed for this run (recorded in the output).
     case random
     /// This seed.
@@ -40,4 +40,12 @@ enum SeedOption: ExpressibleByArgument, Equatable {
     }
 
     static var defaultCompletionKind: CompletionKind { .default }
+
+    /// `-1` for random, else the number (as help text shows a default).
+    var description: String {
+        switch self {
+        case .random: "-1"
+        case .value(let value): "\(value)"
+        }
+    }
 }

@@ -102,8 +102,8 @@ struct MaskCommand: ParsableCommand {
     @Argument(help: "The image to take the mask from, or the photo whose size a shape mask takes.") var input: String
     @Option(help: "Where to write the mask.") var output: String
     @Flag(help: "Take the mask from the input's alpha channel (transparent = repaint).") var fromAlpha = false
-    @Option(help: "A rectangle X,Y,W,H instead of the input's pixels.") var rectangle: String?
-    @Option(help: "An ellipse inside X,Y,W,H instead of the input's pixels.") var ellipse: String?
+    @Option(parsing: .unconditional, help: "A rectangle X,Y,W,H instead of the input's pixels (clipped to the photo).") var rectangle: String?
+    @Option(parsing: .unconditional, help: "An ellipse inside X,Y,W,H instead of the input's pixels (clipped to the photo).") var ellipse: String?
     @Option(parsing: .unconditional, help: "Grow by PX.") var grow = 0
     @Option(parsing: .unconditional, help: "Shrink by PX.") var shrink = 0
     @Option(parsing: .unconditional, help: "Feather by PX (0 to 1000).") var feather = 0.0

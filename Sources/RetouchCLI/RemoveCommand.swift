@@ -25,8 +25,8 @@ struct RemoveCommand: ParsableCommand {
     @Option(help: "Fill method: auto, patchmatch or diffusion.")
     var method: String = "auto"
 
-    @Option(parsing: .unconditional, help: "Seed of the exemplar fill's random search, 0 or more (same seed, same pixels).")
-    var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Seed of the exemplar fill's random search, 0 or more, or -1 for a random one (same seed, same pixels).")
+    var seed: SeedOption = .value(0)
 
     @Flag(help: "Take the mask from the mask image's alpha channel instead of its luminance.")
     var maskAlpha = false
@@ -41,11 +41,10 @@ struct RemoveCommand: ParsableCommand {
         let imageURL = URL(fileURLWithPath: image), maskURL = URL(fileURLWithPath: mask)
         let outputURL = URL(fileURLWithPath: output)
         do {
-            do {
-                try OutputFile.requireWritable(outputURL, inputs: [imageURL, maskURL])
-            } catch let problem as FileProblem {
-                throw ImageError(file: problem.file, problem: problem.problem + " (remove never overwrites its inputs)")
+            do { try OutputFile.requireWritable(outputURL, inputs: [imageURL, maskURL]) } catch let problem as FileProblem {
+                throw ImageError(file: problem.file, problem: problem.problem)
             }
+            let seed = self.seed.resolved
             let photo = try ImageIO.read(imageURL)
             var region = try Mask.read(maskURL, source: maskAlpha ? .alpha : .luminance)
             if region.width != photo.width || region.height != photo.height {

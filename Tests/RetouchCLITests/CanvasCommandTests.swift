@@ -57,7 +57,8 @@ struct CanvasCommandTests {
     }
 
     @Test("outpaint refuses bad requests with a clear message and writes nothing", arguments: [
-        (["--right=-5"], "margins must not be negative"),
+        (["--right=-5"], "--right must be a whole number from 0 to 65535; got -5"),
+        (["--right", "-5"], "--right must be a whole number from 0 to 65535; got -5"),
         ([String](), "nothing to outpaint"),
         (["--canvas", "32x32"], "smaller than the image"),
         (["--canvas", "wide"], "--canvas must look like 1536x512"),

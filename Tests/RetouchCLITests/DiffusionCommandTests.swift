@@ -40,8 +40,8 @@ struct DiffusionCommandTests {
 
     @Test("bad values are usage errors naming the value", arguments: [
         (["--scheduler", "karras"], "--scheduler must be one of"),
-        (["--strength", "1.5"], "--strength must be between 0 and 1; got 1.5"),
-        (["--inpaint-area", "centre"], "--inpaint-area must be whole or masked; got 'centre'"),
+        (["--strength", "1.5"], "--strength must be from 0 to 1; got 1.5"),
+        (["--inpaint-area", "centre"], "--inpaint-area must be one of whole, masked; got 'centre'"),
         (["--masked-content", "blur"], "--masked-content must be one of original, fill, latent-noise, latent-nothing; got 'blur'"),
     ] as [([String], String)])
     func usageErrors(extra: [String], message: String) throws {
@@ -61,7 +61,7 @@ struct DiffusionCommandTests {
         let result = try Self.run(["img2img", "photo.png", "--model", Fixtures.url("models/tiny-sd1").path, "--prompt", "a",
                                    "--steps", "2", "--output", "photo.png"], in: directory)
         #expect(result.status == 1)
-        #expect(result.stderr.contains("is an input file"))
+        #expect(result.stderr.contains("is an input of this run"))
         #expect(try Data(contentsOf: copy) == before)
     }
 }

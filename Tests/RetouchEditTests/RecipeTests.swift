@@ -10,7 +10,7 @@ struct RecipeTests {
         UseMask(.ellipse(x: 10, y: 20, width: 30, height: 40).grown(by: 6).feathered(by: 2.5).inverted())
         Inpaint(mask: .file("masks/{name}.png").shrunk(by: 2), prompt: "calm water", strength: 0.9, steps: 20, seed: 7)
         Img2Img(prompt: "watercolour", strength: 0.35)
-        Remove(mask: .rectangle(x: 1, y: 2, width: 3, height: 4), method: "patchmatch", seed: 3)
+        Remove(mask: .rectangle(x: 1, y: 2, width: 3, height: 4), method: .patchMatch, seed: 3)
         Resize(width: 512, height: 384)
         Crop(x: 8, y: 8, width: 256, height: 256)
         Save("out/{name}-step.png")

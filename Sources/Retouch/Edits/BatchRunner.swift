@@ -200,9 +200,6 @@ public struct BatchRunner: Sendable {
     /// Runs every item of this shard; `progress(done, total)` after each. Returns the outcomes (also written to
     /// `summary.json`).
     public func run(_ allItems: [BatchItem], progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> [Outcome] {
-        try prepareOutputDirectory()
-        let lock = try BatchLock(folder: outputDirectory)
-        defer { lock.release() }
         var seen: [String: BatchItem] = [:]
         for item in allItems {
             try BatchItem.checkName(item.name, row: "item '\(item.image.relativePath)'")
@@ -211,6 +208,9 @@ public struct BatchRunner: Sendable {
             }
             seen[item.name] = item
         }
+        try prepareOutputDirectory()
+        let lock = try BatchLock(folder: outputDirectory)
+        defer { lock.release() }
         let sorted = allItems.sorted { $0.name < $1.name }
         let items = shard.map { shard in sorted.enumerated().filter { $0.offset % shard.count == shard.index }.map(\.element) } ?? sorted
         let journal = BatchJournal(url: journalURL, fingerprint: fingerprint)

@@ -41,8 +41,9 @@ public enum Recipe {
         }()
         var parts: [String] = []
         var fields: [String] = []
-        for key in path {
-            if let index = key.intValue { parts.append("step \(index + 1)") } else if key.stringValue != "steps" { fields.append(key.stringValue) }
+        for (position, key) in path.enumerated() {
+            if let index = key.intValue { parts.append("step \(index + 1)") }
+            else if position > 0 || key.stringValue != "steps" { fields.append(key.stringValue) }   // not the top-level list
         }
         if !fields.isEmpty { parts.append("field '\(fields.joined(separator: "."))'") }
         return (parts + [message]).joined(separator: ": ")

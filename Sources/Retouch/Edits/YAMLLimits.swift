@@ -56,7 +56,7 @@ public struct YAMLLimits: Sendable {
 
     /// An over-estimate of the nesting depth, from the text alone: block levels from indentation (each `- ` counts
     /// twice, for the sequence and its item) plus flow brackets outside quoted scalars and comments.
-    static func estimatedDepth(_ text: String) -> Int {
+    public static func estimatedDepth(_ text: String) -> Int {
         var blockColumns: [Int] = []   // indentation of the open block levels
         var flow = 0, deepest = 0
         var quote: UInt8? = nil        // the open quote character of a multi-line quoted scalar

@@ -1,4 +1,5 @@
 import Foundation
+import RetouchFiles
 
 /// A checkpoint file's format, told from its first bytes only.
 ///
@@ -35,9 +36,11 @@ public enum CheckpointFormat: Sendable, Equatable {
 
     /// The format of the file at `url`, reading only its first bytes.
     public static func detect(at url: URL) throws -> CheckpointFormat {
-        guard let handle = FileHandle(forReadingAtPath: url.path) else {
-            throw ModelLoadingError(origin: url.path, problem: "cannot open the file")
+        let descriptor: Int32
+        do { descriptor = try InputFile.openRegular(url.path, what: "weights file").descriptor } catch let problem as FileProblem {
+            throw ModelLoadingError(origin: url.path, problem: problem.problem)
         }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         defer { try? handle.close() }
         let bytes = [UInt8]((try? handle.read(upToCount: probeLength)) ?? Data())
         return detect(bytes: bytes, fileExtension: url.pathExtension)
