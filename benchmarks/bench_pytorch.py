@@ -96,4 +96,5 @@ def main():
     print(f"torch: {torch.__version__} threads {torch.get_num_threads()}")
 
 
-main()
+if __name__ == "__main__":
+    main()
