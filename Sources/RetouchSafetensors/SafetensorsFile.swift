@@ -74,6 +74,10 @@ public final class SafetensorsFile: @unchecked Sendable {
         } catch let error as DecodingError {
             throw fail(SafetensorsHeader.describe(error), tensor: SafetensorsHeader.tensorName(in: error))
         }
+        if let duplicate = HeaderKeyScanner.firstDuplicateKey(in: headerBytes) {
+            throw fail("appears more than once in the header (Python's json would keep the last entry, Retouch the first); " +
+                       "a tensor name must be unique", tensor: duplicate)
+        }
         metadata = header.metadata
         var entries: [String: SafetensorsEntry] = [:]
         for (name, raw) in header.entries {
@@ -128,25 +132,39 @@ public final class SafetensorsFile: @unchecked Sendable {
     /// Whether a tensor of this name exists.
     public func contains(_ name: String) -> Bool { entries[name] != nil }
 
-    /// Reads tensor `name` as float32, converting from its stored dtype.
+    /// Reads tensor `name` as float32, converting from its stored dtype; a NaN or Inf is an error naming the file and
+    /// tensor.
     ///
     /// - Parameter releasePages: drop the tensor's mapped pages from memory afterwards (default), so loading a
     ///   checkpoint never holds both the stored bytes and the float32 copy of every weight.
-    public func tensor(_ name: String, releasePages: Bool = true) throws -> Tensor {
+    /// - Parameter checkFinite: refuse a floating-point tensor holding NaN or ±Inf (default), checked in the same
+    ///   pass as the conversion.
+    public func tensor(_ name: String, releasePages: Bool = true, checkFinite: Bool = true) throws -> Tensor {
         guard let entry = entries[name] else {
             throw SafetensorsError(file: path, tensor: name, problem: "no such tensor in the file")
         }
         guard let base = mapping.bytes else { throw SafetensorsError(file: path, problem: "file is empty") }
         let source = base + dataStart + entry.byteRange.lowerBound
         let count = entry.elementCount
+        let canHoldNonFinite = entry.dtype.isFloatingPoint && checkFinite
+        let nonFinite = NonFiniteFlag()
         let tensor = Tensor(shape: entry.shape) { out in
             let out = out
             Parallel.forRanges(count, costPerItem: 4) { range in
+                let destination = out.baseAddress! + range.lowerBound
                 convertToFloat(entry.dtype, source: source + range.lowerBound * entry.dtype.byteSize,
-                               count: range.count, destination: out.baseAddress! + range.lowerBound)
+                               count: range.count, destination: destination)
+                // One pass over the chunk just written, while it is in cache.
+                if canHoldNonFinite, !allFinite(destination, count: range.count) { nonFinite.set() }
             }
         }
         if releasePages { release(entry) }
+        if nonFinite.isSet {
+            let index = tensor.scalars.firstIndex { !$0.isFinite } ?? 0
+            let kind = tensor.scalars[index].isNaN ? "NaN" : "Inf"
+            throw SafetensorsError(file: path, tensor: name,
+                                   problem: "holds \(kind) (first at element \(index) of \(count)); the weights are corrupt")
+        }
         return tensor
     }
 
