@@ -96,6 +96,8 @@ public struct StableDiffusion: Sendable {
         vaeConfig = vaeSlot.value.config
         if residency == .lean { vaeSlot.release(); MemoryPolicy.releaseFreeMemory() }
         textEncoderSlot = ComponentSlot(try textEncoder(), name: "text encoder", reload: textEncoder)
+        try ComponentCompatibility.check(unet: unetConfig, vae: vaeConfig, text: textEncoderSlot.value.config,
+                                         tokenizerLength: tokenizer.maxLength, tokenizerVocabulary: tokenizer.vocabularySize, origin: name)
         self.schedulerConfig = schedulerConfig
         self.defaultScheduler = defaultScheduler
         self.name = name

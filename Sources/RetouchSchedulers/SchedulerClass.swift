@@ -32,6 +32,8 @@ extension SchedulerKind {
 public struct SchedulerStepsError: Error, CustomStringConvertible, Equatable, Sendable {
     /// What is wrong.
     public let description: String
+    /// Creates an error.
+    public init(description: String) { self.description = description }
 }
 
 extension SchedulerKind {
