@@ -34,8 +34,9 @@ struct HostileModelTests {
         .init(file: "unet/config.json", key: "attention_head_dim", value: .number(5), message: "value 5 does not divide level 0's 32 channels"),
         .init(file: "unet/config.json", key: "norm_num_groups", value: .number(0), message: "value 0 is outside the allowed range 1…32"),
         .init(file: "unet/config.json", key: "norm_num_groups", value: .number(-16), message: "value -16 is outside the allowed range 1…32"),
-        .init(file: "unet/config.json", key: "norm_num_groups", value: .number(32), message: "value 32 is outside the allowed range 1…32"),
-        .init(file: "unet/config.json", key: "norm_num_groups", value: .number(12), message: "value 12 does not divide 48 channels"),
+        .init(file: "unet/config.json", key: "norm_num_groups", value: .number(33), message: "value 33 is outside the allowed range 1…32"),
+        .init(file: "unet/config.json", key: "norm_num_groups", value: .number(32), message: "value 32 does not divide 48 channels"),
+        .init(file: "unet/config.json", key: "norm_num_groups", value: .number(12), message: "value 12 does not divide 32 channels"),
         .init(file: "unet/config.json", key: "sample_size", value: .number(100_000), message: "value 100000 is outside the allowed range 1…1250"),
         .init(file: "unet/config.json", key: "sample_size", value: .number(0), message: "value 0 is outside the allowed range 1…1250"),
         .init(file: "unet/config.json", key: "in_channels", value: .number(-4), message: "value -4 is outside the allowed range 1…64"),
@@ -137,14 +138,14 @@ struct HostileModelTests {
         #expect(folder.index.pipeline == (model == "tiny-inpaint" ? .inpaint : .textToImage))
     }
 
-    /// A copy of `component`'s weights with `tensor`'s element 3 replaced by `value`, stored as `storage`.
+    /// A copy of `component`'s weights with `tensor`'s element 1 replaced by `value`, stored as `storage`.
     static func poison(_ model: URL, component: String, tensor: String, value: Float, storage: SafetensorsWriter.Storage) throws {
         let base = component == "text_encoder" ? "model" : "diffusion_pytorch_model"
         let url = model.appendingPathComponent("\(component)/\(base).safetensors")
         let file = try SafetensorsFile(url: url)
         var tensors: [String: Tensor] = [:]
         for name in file.tensorNames { tensors[name] = try file.tensor(name, releasePages: false) }
-        tensors[tensor]?.scalars[3] = value
+        tensors[tensor]?.scalars[1] = value
         try SafetensorsWriter.write(tensors, to: url, storage: storage)
     }
 
@@ -170,14 +171,15 @@ struct HostileModelTests {
         } catch let error as SafetensorsError {
             #expect(error.file.hasSuffix("\(component)/\(component == "text_encoder" ? "model" : "diffusion_pytorch_model").safetensors"))
             #expect(error.tensor == tensor)
-            #expect(error.problem.contains("\(message) (first at element 3 of"), "\(error)")
+            #expect(error.problem.contains("\(message) (first at element 1 of"), "\(error)")
         }
     }
 
     @Test("single-file checkpoints with hostile shapes are errors, not crashes", arguments: [
         ("model.diffusion_model.input_blocks.500.0.weight", [4], "input block index 500 is outside the allowed range"),
         ("model.diffusion_model.out.2.weight", [0, 32, 3, 3], "value 0 is outside the allowed range 1…64"),
-        ("cond_stage_model.transformer.text_model.embeddings.token_embedding.weight", [49408, 0], "outside the allowed range"),
+        ("cond_stage_model.transformer.text_model.embeddings.token_embedding.weight", [49408, 0],
+         "key 'hidden_size': value 0 is outside the allowed range 1…65536"),
     ] as [(String, [Int], String)])
     func hostileSingleFile(key: String, shape: [Int], message: String) throws {
         let directory = try Fixtures.temporaryDirectory()
@@ -189,7 +191,8 @@ struct HostileModelTests {
         let url = directory.appendingPathComponent("hostile.safetensors")
         try SafetensorsWriter.write(tensors, to: url)
         do {
-            let checkpoint = try LDMCheckpoint(url: url)
+            let templates = try LDMConfigTemplates(folder: Fixtures.url("models/tiny-sd1"))
+            let checkpoint = try LDMCheckpoint(url: url, options: .init(templates: templates))
             _ = try UNetConfig(ConfigReader(data: checkpoint.unetConfig, file: url.path))
             _ = try CLIPTextConfig(ConfigReader(data: checkpoint.textEncoderConfig, file: url.path))
             Issue.record("\(key) \(shape) was accepted")

@@ -26,7 +26,7 @@ struct HostileSchedulerConfigTests {
 
     @Test("hostile values are refused", arguments: [
         ("steps_offset", 5000 as Any, "value 5000 is outside the allowed range 0…999 (below num_train_timesteps 1000)"),
-        ("steps_offset", -1, "value -1 is outside the allowed range 0…999"),
+        ("steps_offset", -1, "value -1 is outside the allowed range 0…999 (below num_train_timesteps 1000)"),
         ("steps_offset", 1.5, "value 1.5 is not an integer"),
         ("num_train_timesteps", 1, "value 1 is outside the allowed range 2…100000"),
         ("num_train_timesteps", 1_000_000, "value 1000000 is outside the allowed range 2…100000"),
@@ -34,7 +34,7 @@ struct HostileSchedulerConfigTests {
         ("beta_start", 0, "value 0.0 is outside the allowed range (0, 1)"),
         ("beta_start", 1.5, "value 1.5 is outside the allowed range (0, 1)"),
         ("beta_end", -0.012, "value -0.012 is outside the allowed range (0, 1)"),
-        ("beta_start", 0.5, "value 0.5 is greater than beta_end 0.012"),
+        ("beta_start", 0.5, "value 0.5 is greater than beta_end 0.012; betas must not decrease"),
         ("trained_betas", [0.1, 0.2, 0.3], "has 3 values; it must have num_train_timesteps = 1000"),
         ("trained_betas", Array(repeating: 0.01, count: 999) + [1.0], "value 1.0 at index 999 is outside the allowed range (0, 1)"),
         ("trained_betas", [0.0] + Array(repeating: 0.01, count: 999), "value 0.0 at index 0 is outside the allowed range (0, 1)"),
