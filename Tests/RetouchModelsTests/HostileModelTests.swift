@@ -201,4 +201,37 @@ struct HostileModelTests {
             #expect("\(error)".contains(message), "\(error)")
         }
     }
+
+    @Test("components that do not fit together are refused, naming both sides", arguments: [
+        ("in_channels", "value 5 does not fit the VAE's latent_channels 4 (allowed: 4, or 9 for inpainting)"),
+        ("out_channels", "value 3 must equal the VAE's latent_channels 4"),
+        ("cross_attention_dim", "value 24 must equal the text encoder's hidden_size 16"),
+        ("sample_size", "value 1251 × the VAE's factor 8 gives 10008 px per side"),
+        ("model_max_length", "value 78 exceeds the text encoder's max_position_embeddings 77"),
+        ("vocab.json", "49409 tokens exceed the text encoder's vocab_size 49408"),
+    ])
+    func incompatibleComponents(field: String, message: String) throws {
+        let folder = try DiffusersFolder(url: Fixtures.url("models/tiny-sd1"))
+        var unet = try folder.unetConfig()
+        let vae = try folder.vaeConfig()
+        let text = try folder.textEncoderConfig()
+        var (length, vocabulary) = (77, 49408)
+        try ComponentCompatibility.check(unet: unet, vae: vae, text: text, tokenizerLength: length, tokenizerVocabulary: vocabulary, origin: "tiny")
+        switch field {
+        case "in_channels": unet.inChannels = 5
+        case "out_channels": unet.outChannels = 3
+        case "cross_attention_dim": unet.crossAttentionDim = [16, 24]
+        case "sample_size": unet.sampleSize = 1251
+        case "model_max_length": length = 78
+        default: vocabulary = 49409
+        }
+        do {
+            try ComponentCompatibility.check(unet: unet, vae: vae, text: text, tokenizerLength: length, tokenizerVocabulary: vocabulary, origin: "tiny")
+            Issue.record("\(field) was accepted")
+        } catch let error as ModelLoadingError {
+            #expect(error.origin == "tiny")
+            #expect(error.key?.hasSuffix(field) == true, "\(error)")
+            #expect(error.problem.contains(message), "\(error)")
+        }
+    }
 }
