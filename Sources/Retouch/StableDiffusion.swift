@@ -43,6 +43,8 @@ public struct StableDiffusion: Sendable {
     public let schedulerConfig: SchedulerConfig
     /// The scheduler the checkpoint's folder names, when Retouch implements it.
     public let defaultScheduler: SchedulerKind?
+    /// Why `defaultScheduler` is nil, naming the file and the class it names (nil when it is set).
+    public var schedulerProblem: String?
     /// A short name for generation parameters (the folder or file name).
     public let name: String
 
@@ -94,6 +96,8 @@ public struct StableDiffusion: Sendable {
         vaeConfig = vaeSlot.value.config
         if residency == .lean { vaeSlot.release(); MemoryPolicy.releaseFreeMemory() }
         textEncoderSlot = ComponentSlot(try textEncoder(), name: "text encoder", reload: textEncoder)
+        try ComponentCompatibility.check(unet: unetConfig, vae: vaeConfig, text: textEncoderSlot.value.config,
+                                         tokenizerLength: tokenizer.maxLength, tokenizerVocabulary: tokenizer.vocabularySize, origin: name)
         self.schedulerConfig = schedulerConfig
         self.defaultScheduler = defaultScheduler
         self.name = name
@@ -120,14 +124,17 @@ public struct StableDiffusion: Sendable {
             let precision = options.precision
             let schedulerURL = url.appendingPathComponent("scheduler/scheduler_config.json")
             let schedulerConfig = try SchedulerConfig(url: schedulerURL)
-            return try StableDiffusion(
+            let scheduler = try defaultScheduler(schedulerURL)
+            var model = try StableDiffusion(
                 tokenizer: try CLIPTokenizer(folder: url.appendingPathComponent("tokenizer")),
                 textEncoder: { try CLIPTextModel(config: folder.textEncoderConfig(), weights: folder.weights("text_encoder"), precision: precision) },
                 unet: { try UNet2DConditionModel(config: folder.unetConfig(), weights: folder.weights("unet"), precision: precision) },
                 vae: { try AutoencoderKL(config: folder.vaeConfig(), weights: folder.weights("vae"), precision: precision) },
                 schedulerConfig: schedulerConfig,
-                defaultScheduler: try defaultScheduler(schedulerURL),
+                defaultScheduler: scheduler.kind,
                 name: url.lastPathComponent, residency: options.residency)
+            model.schedulerProblem = scheduler.problem
+            return model
         case .singleFile(let url):
             let checkpoint = try LDMCheckpoint(url: url, options: .init(predictionType: options.vPrediction ? .vPrediction : .epsilon))
             let file = url.path
@@ -145,21 +152,15 @@ public struct StableDiffusion: Sendable {
         }
     }
 
-    /// The scheduler a folder's `scheduler_config.json` names (`_class_name`), if Retouch has it.
-    static func defaultScheduler(_ url: URL) throws -> SchedulerKind? {
-        guard let data = try? InputFile.data(url, maxBytes: InputFile.Limit.config),
-              let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
-              let name = object["_class_name"] as? String else { return nil }
-        switch name {
-        case "DDIMScheduler": return .ddim
-        case "PNDMScheduler": return .pndm
-        case "EulerDiscreteScheduler": return .euler
-        case "EulerAncestralDiscreteScheduler": return .eulerAncestral
-        case "HeunDiscreteScheduler": return .heun
-        case "LMSDiscreteScheduler": return .lms
-        case "UniPCMultistepScheduler": return .unipc
-        case "DPMSolverMultistepScheduler": return (object["use_karras_sigmas"] as? Bool) == true ? .dpmSolver2MKarras : .dpmSolver2M
-        default: return nil
+    /// The scheduler a folder's `scheduler_config.json` names (`_class_name`), or why it has none Retouch implements
+    /// (the file, key and class), for the run to report unless a scheduler is chosen explicitly.
+    static func defaultScheduler(_ url: URL) throws -> (kind: SchedulerKind?, problem: String?) {
+        let data: Data
+        do { data = try InputFile.data(url, maxBytes: InputFile.Limit.config, what: "config file") } catch let problem as FileProblem {
+            throw SchedulerConfigError(file: url.path, key: nil, problem: problem.problem)
+        }
+        do { return (try SchedulerKind(schedulerConfig: data, file: url.path), nil) } catch let error as SchedulerConfigError {
+            return (nil, error.description)
         }
     }
 

@@ -49,7 +49,7 @@ public enum InputFile {
         let size = Int(status.st_size)
         guard size <= maxBytes else {
             close(descriptor)
-            throw FileProblem(file: shown, problem: "is \(size) bytes, over the \(byteText(maxBytes)) limit for a \(what)")
+            throw FileProblem(file: shown, problem: "is \(size) bytes, over the \(byteText(maxBytes)) limit for \(article(what)) \(what)")
         }
         // Regular files never block; clear O_NONBLOCK so reads behave as usual.
         let flags = fcntl(descriptor, F_GETFL)
@@ -74,7 +74,7 @@ public enum InputFile {
             if count == 0 { break }
             // A file that grows while it is read is still held to its limit.
             guard bytes.count + count <= maxBytes else {
-                throw FileProblem(file: shown, problem: "is over the \(byteText(maxBytes)) limit for a \(what)")
+                throw FileProblem(file: shown, problem: "is over the \(byteText(maxBytes)) limit for \(article(what)) \(what)")
             }
             bytes.append(contentsOf: chunk[0..<count])
         }
@@ -112,6 +112,11 @@ public enum InputFile {
         if bytes >= 1 << 20 { return "\(bytes >> 20) MiB" }
         if bytes >= 1 << 10 { return "\(bytes >> 10) KiB" }
         return "\(bytes)-byte"
+    }
+
+    /// "a" or "an" before `word`.
+    static func article(_ word: String) -> String {
+        "aeiou".contains(word.first.map { Character($0.lowercased()) } ?? "x") ? "an" : "a"
     }
 
     /// The current `errno` as text.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The element types of the safetensors format.
 public enum SafetensorsDType: String, Sendable, CaseIterable, Codable {
     case f64 = "F64", f32 = "F32", f16 = "F16", bf16 = "BF16"
@@ -43,4 +45,30 @@ func convertToFloat(_ dtype: SafetensorsDType, source: UnsafeRawPointer, count: 
     case .bool:
         for i in 0..<count { destination[i] = source.load(fromByteOffset: i, as: UInt8.self) == 0 ? 0 : 1 }
     }
+}
+
+extension SafetensorsDType {
+    /// Whether values of this type can be NaN or infinite.
+    var isFloatingPoint: Bool { [.f64, .f32, .f16, .bf16].contains(self) }
+}
+
+/// Whether `count` floats at `values` are all finite (exponent bits not all ones), in one branch-free pass.
+@inline(__always)
+func allFinite(_ values: UnsafePointer<Float>, count: Int) -> Bool {
+    var seen: UInt32 = 0
+    values.withMemoryRebound(to: UInt32.self, capacity: count) { bits in
+        for i in 0..<count {
+            // 0x7F80_0000 when the exponent is all ones (NaN or Inf), else less.
+            seen = max(seen, bits[i] & 0x7F80_0000)
+        }
+    }
+    return seen != 0x7F80_0000
+}
+
+/// Set by any worker that saw a non-finite value (a lock guards the rare write).
+final class NonFiniteFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.lock(); value = true; lock.unlock() }
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
 }

@@ -27,6 +27,9 @@ public struct SafetensorsEntry: Sendable, Equatable {
 /// converted to float32 on demand, straight from the mapping into the result, and the mapped pages are released
 /// afterwards so a checkpoint is held once, as float32.
 public final class SafetensorsFile: @unchecked Sendable {
+    /// Elements converted (and checked for NaN/Inf) at a time.
+    static let conversionBlock = 16_384
+
     /// The largest header accepted (100 MB), as the reference implementation limits it.
     public static let maxHeaderBytes = 100_000_000
 
@@ -73,6 +76,10 @@ public final class SafetensorsFile: @unchecked Sendable {
             throw fail("header is not valid JSON")
         } catch let error as DecodingError {
             throw fail(SafetensorsHeader.describe(error), tensor: SafetensorsHeader.tensorName(in: error))
+        }
+        if let duplicate = HeaderKeyScanner.firstDuplicateKey(in: headerBytes) {
+            throw fail("appears more than once in the header (Python's json would keep the last entry, Retouch the first); " +
+                       "a tensor name must be unique", tensor: duplicate)
         }
         metadata = header.metadata
         var entries: [String: SafetensorsEntry] = [:]
@@ -128,25 +135,44 @@ public final class SafetensorsFile: @unchecked Sendable {
     /// Whether a tensor of this name exists.
     public func contains(_ name: String) -> Bool { entries[name] != nil }
 
-    /// Reads tensor `name` as float32, converting from its stored dtype.
+    /// Reads tensor `name` as float32, converting from its stored dtype; a NaN or Inf is an error naming the file and
+    /// tensor.
     ///
     /// - Parameter releasePages: drop the tensor's mapped pages from memory afterwards (default), so loading a
     ///   checkpoint never holds both the stored bytes and the float32 copy of every weight.
-    public func tensor(_ name: String, releasePages: Bool = true) throws -> Tensor {
+    /// - Parameter checkFinite: refuse a floating-point tensor holding NaN or ±Inf (default), checked in the same
+    ///   pass as the conversion.
+    public func tensor(_ name: String, releasePages: Bool = true, checkFinite: Bool = true) throws -> Tensor {
         guard let entry = entries[name] else {
             throw SafetensorsError(file: path, tensor: name, problem: "no such tensor in the file")
         }
         guard let base = mapping.bytes else { throw SafetensorsError(file: path, problem: "file is empty") }
         let source = base + dataStart + entry.byteRange.lowerBound
         let count = entry.elementCount
+        let canHoldNonFinite = entry.dtype.isFloatingPoint && checkFinite
+        let nonFinite = NonFiniteFlag()
         let tensor = Tensor(shape: entry.shape) { out in
             let out = out
             Parallel.forRanges(count, costPerItem: 4) { range in
-                convertToFloat(entry.dtype, source: source + range.lowerBound * entry.dtype.byteSize,
-                               count: range.count, destination: out.baseAddress! + range.lowerBound)
+                // Blocks of 16 Ki elements (64 KiB of float32): each is checked right after it is converted, while it
+                // is still in the L1/L2 cache, so the check costs no second trip through memory.
+                var start = range.lowerBound
+                while start < range.upperBound {
+                    let length = min(Self.conversionBlock, range.upperBound - start)
+                    let destination = out.baseAddress! + start
+                    convertToFloat(entry.dtype, source: source + start * entry.dtype.byteSize, count: length, destination: destination)
+                    if canHoldNonFinite, !allFinite(destination, count: length) { nonFinite.set() }
+                    start += length
+                }
             }
         }
         if releasePages { release(entry) }
+        if nonFinite.isSet {
+            let index = tensor.scalars.firstIndex { !$0.isFinite } ?? 0
+            let kind = tensor.scalars[index].isNaN ? "NaN" : "Inf"
+            throw SafetensorsError(file: path, tensor: name,
+                                   problem: "holds \(kind) (first at element \(index) of \(count)); the weights are corrupt")
+        }
         return tensor
     }
 

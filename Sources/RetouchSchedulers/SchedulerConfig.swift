@@ -75,7 +75,17 @@ public struct SchedulerConfig: Sendable, Equatable {
             }
             return parsed
         }
-        if let value = try number("num_train_timesteps") { trainTimesteps = Int(value) }
+        func integer(_ key: String) throws -> Int? {
+            guard let value = try number(key) else { return nil }
+            guard value == value.rounded(), abs(value) < 1e15 else { throw fail(key, "value \(value) is not an integer") }
+            return Int(value)
+        }
+        func bool(_ key: String) throws -> Bool? {
+            guard let value = object[key], !(value is NSNull) else { return nil }
+            guard let flag = value as? Bool else { throw fail(key, "expected true or false, got \(value)") }
+            return flag
+        }
+        if let value = try integer("num_train_timesteps") { trainTimesteps = value }
         if let value = try number("beta_start") { betaStart = value }
         if let value = try number("beta_end") { betaEnd = value }
         if let value = try enumeration("beta_schedule", BetaSchedule.self) { betaSchedule = value }
@@ -85,18 +95,53 @@ public struct SchedulerConfig: Sendable, Equatable {
         }
         if let value = try enumeration("prediction_type", PredictionType.self) { predictionType = value }
         if let value = try enumeration("timestep_spacing", TimestepSpacing.self) { timestepSpacing = value }
-        if let value = try number("steps_offset") { stepsOffset = Int(value) }
-        if let value = object["set_alpha_to_one"] as? Bool { setAlphaToOne = value }
-        if let value = object["clip_sample"] as? Bool { clipSample = value }
+        if let value = try integer("steps_offset") { stepsOffset = value }
+        if let value = try bool("set_alpha_to_one") { setAlphaToOne = value }
+        if let value = try bool("clip_sample") { clipSample = value }
         if let value = try number("clip_sample_range") { clipSampleRange = value }
-        if let value = object["rescale_betas_zero_snr"] as? Bool, value {
+        if try bool("rescale_betas_zero_snr") == true {
             throw fail("rescale_betas_zero_snr", "unsupported value true (Retouch supports false only)")
         }
-        if let value = object["thresholding"] as? Bool, value {
+        if try bool("thresholding") == true {
             throw fail("thresholding", "unsupported value true (Retouch supports false only)")
         }
-        guard trainTimesteps > 1 else { throw fail("num_train_timesteps", "must be at least 2") }
+        if let problem = validationProblem() { throw fail(problem.key, problem.text) }
     }
+
+    /// The first value outside Retouch's rules, as (key, sentence), or nil when the config is usable:
+    /// `num_train_timesteps` in `trainTimestepRange`; `0 ≤ steps_offset < num_train_timesteps`; `beta_start` and
+    /// `beta_end` finite in (0, 1) with start ≤ end; `trained_betas` exactly `num_train_timesteps` finite values in
+    /// (0, 1); `clip_sample_range` finite and positive.
+    func validationProblem() -> (key: String, text: String)? {
+        let steps = Self.trainTimestepRange
+        guard steps.contains(trainTimesteps) else {
+            return ("num_train_timesteps", "value \(trainTimesteps) is outside the allowed range \(steps.lowerBound)…\(steps.upperBound)")
+        }
+        guard (0..<trainTimesteps).contains(stepsOffset) else {
+            return ("steps_offset", "value \(stepsOffset) is outside the allowed range 0…\(trainTimesteps - 1) (below num_train_timesteps \(trainTimesteps))")
+        }
+        for (key, value) in [("beta_start", betaStart), ("beta_end", betaEnd)] where !(value.isFinite && value > 0 && value < 1) {
+            return (key, "value \(value) is outside the allowed range (0, 1)")
+        }
+        guard betaStart <= betaEnd else {
+            return ("beta_start", "value \(betaStart) is greater than beta_end \(betaEnd); betas must not decrease")
+        }
+        if let trainedBetas {
+            guard trainedBetas.count == trainTimesteps else {
+                return ("trained_betas", "has \(trainedBetas.count) values; it must have num_train_timesteps = \(trainTimesteps)")
+            }
+            if let index = trainedBetas.firstIndex(where: { !($0.isFinite && $0 > 0 && $0 < 1) }) {
+                return ("trained_betas", "value \(trainedBetas[index]) at index \(index) is outside the allowed range (0, 1)")
+            }
+        }
+        guard clipSampleRange.isFinite, clipSampleRange > 0 else {
+            return ("clip_sample_range", "value \(clipSampleRange) is outside the allowed range: finite and greater than 0")
+        }
+        return nil
+    }
+
+    /// The training timesteps Retouch accepts: 2…100,000 (Stable Diffusion: 1000).
+    public static let trainTimestepRange = 2...100_000
 
     /// Reads `scheduler_config.json` at `url`.
     public init(url: URL) throws {

@@ -10,7 +10,11 @@ extension CLIPTokenizer {
         let mergesURL = folder.appendingPathComponent("merges.txt")
         let fileManager = FileManager.default
         if fileManager.fileExists(atPath: vocabularyURL.path), fileManager.fileExists(atPath: mergesURL.path) {
-            try self.init(vocabulary: Self.readVocabulary(vocabularyURL), merges: Self.readMerges(mergesURL),
+            let vocabulary = try Self.readVocabulary(vocabularyURL)
+            let merges = try Self.readMerges(mergesURL)
+            try TokenizerValidation.check(vocabulary: vocabulary, file: vocabularyURL.path)
+            try TokenizerValidation.check(merges: merges, vocabulary: vocabulary, file: mergesURL.path)
+            try self.init(vocabulary: vocabulary, merges: merges,
                           padToken: settings.padToken, maxLength: settings.maxLength, origin: folder.path)
         } else if fileManager.fileExists(atPath: folder.appendingPathComponent("tokenizer.json").path) {
             try self.init(tokenizerJSON: folder.appendingPathComponent("tokenizer.json"),
@@ -38,6 +42,8 @@ extension CLIPTokenizer {
                 throw TokenizerError(file: url.path, problem: "malformed merge entry \(entry)")
             }
         }
+        try TokenizerValidation.check(vocabulary: vocabulary, file: url.path)
+        try TokenizerValidation.check(merges: merges, vocabulary: vocabulary, file: url.path)
         try self.init(vocabulary: vocabulary, merges: merges, padToken: padToken, maxLength: maxLength, origin: url.path)
     }
 

@@ -44,6 +44,9 @@ public struct CLIPTokenizer: Sendable {
         self.addedTokens = Array(Set(["<|startoftext|>", "<|endoftext|>", padToken]))
     }
 
+    /// The number of tokens in the vocabulary (ids are below it in a validated vocabulary file).
+    public var vocabularySize: Int { (tokens.keys.max() ?? -1) + 1 }
+
     /// The token ids of `text`, without BOS/EOS.
     public func encode(_ text: String) -> [Int] {
         var ids: [Int] = []

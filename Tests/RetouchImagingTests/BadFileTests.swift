@@ -40,7 +40,7 @@ struct BadFileTests {
             try ImageIO.read(missing)
         }
         let directory = Fixtures.url("bad-files/images")
-        #expect(throws: ImageError(file: directory.path, problem: "not a regular file")) {
+        #expect(throws: ImageError(file: directory.path, problem: "is a folder, not a regular image")) {
             try ImageIO.read(directory)
         }
     }

@@ -31,7 +31,7 @@ struct ImageLimitsTests {
             _ = try ImageIO.read(url, limits: ImageLimits(maxPixels: 1_000_000))
             Issue.record("should refuse")
         } catch let error as ImageError {
-            #expect(error.problem == "the file is 2147483648 bytes, larger than any image within the pixel limit could be")
+            #expect(error.problem.hasPrefix("is 2147483648 bytes, over the") && error.problem.hasSuffix("limit for an image"))
         }
     }
 

@@ -45,8 +45,9 @@ struct ConfigTests {
         (#""class_embed_type": "timestep""#, "class_embed_type", "unsupported value 'timestep' (Retouch supports null only)"),
         (#""only_cross_attention": true"#, "only_cross_attention", "unsupported value true (Retouch supports false only)"),
         (#""layers_per_block": [1, 2, 3]"#, "layers_per_block", "has 3 entries for 2 blocks"),
-        (#""attention_head_dim": 7"#, "attention_head_dim", "7 heads do not divide 32 channels"),
-        (#""norm_num_groups": 3"#, "norm_num_groups", "3 groups do not divide [32, 64]"),
+        (#""attention_head_dim": 7"#, "attention_head_dim", "value 7 does not divide level 0's 32 channels; heads must divide each level's channels"),
+        (#""norm_num_groups": 3"#, "norm_num_groups",
+         "value 3 does not divide 32 channels (block_out_channels [32, 64]); it must divide every level's channels"),
         (#""in_channels": 4.5"#, "in_channels", "expected an integer, got 4.5"),
     ])
     func unsupported(field: String, key: String, problem: String) {

@@ -71,7 +71,7 @@ struct LoadingErrorTests {
     func pickleOnly() throws {
         let directory = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        try Data("{}".utf8).write(to: directory.appendingPathComponent("model_index.json"))
+        try Data(#"{"_class_name": "StableDiffusionPipeline"}"#.utf8).write(to: directory.appendingPathComponent("model_index.json"))
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("unet"), withIntermediateDirectories: true)
         try Data([0x80, 0x02]).write(to: directory.appendingPathComponent("unet/diffusion_pytorch_model.bin"))
         do {
@@ -87,7 +87,7 @@ struct LoadingErrorTests {
     func missingShard() throws {
         let directory = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        try Data("{}".utf8).write(to: directory.appendingPathComponent("model_index.json"))
+        try Data(#"{"_class_name": "StableDiffusionPipeline"}"#.utf8).write(to: directory.appendingPathComponent("model_index.json"))
         let unet = directory.appendingPathComponent("unet")
         try FileManager.default.createDirectory(at: unet, withIntermediateDirectories: true)
         try Data(#"{"weight_map": {"conv_in.weight": "diffusion_pytorch_model-00001-of-00002.safetensors"}}"#.utf8)

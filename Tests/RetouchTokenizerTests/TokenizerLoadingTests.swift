@@ -37,7 +37,7 @@ struct TokenizerLoadingTests {
             try CLIPTokenizer(folder: directory)
         }
         try Data(#"{"a": 0, "b": 1}"#.utf8).write(to: directory.appendingPathComponent("vocab.json"))
-        #expect(throws: TokenizerError(file: directory.path, problem: "the vocabulary lacks <|startoftext|> or <|endoftext|>")) {
+        #expect(throws: TokenizerError(file: directory.appendingPathComponent("vocab.json").path, problem: "the vocabulary lacks the special token <|startoftext|>")) {
             try CLIPTokenizer(folder: directory)
         }
         try Data("#version: 0.2\nabc\n".utf8).write(to: directory.appendingPathComponent("merges.txt"))

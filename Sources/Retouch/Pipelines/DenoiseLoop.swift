@@ -33,6 +33,7 @@ struct DenoiseLoop {
             var input = scheduler.scaleModelInput(Tensor.concatenateBatch([latents, latents]), stepIndex: index)   // [2, 4, h, w]
             if let extraChannels { input = Tensor.concatenateChannels([input, extraChannels]) }                   // [2, 9, h, w]
             let prediction = unet(input, timestep: scheduler.timesteps[index], context: context)
+            try NonFiniteCheck.require(prediction, "UNet output at step \(done + 1)")
             let unconditional = prediction.batchSlice(0..<1), conditional = prediction.batchSlice(1..<2)
             let guided = unconditional.linearCombination(1 - guidance, guidance, conditional)   // u + g (c − u)
             latents = scheduler.step(guided, stepIndex: index, sample: latents, random: &random)
@@ -45,6 +46,7 @@ struct DenoiseLoop {
             }
             progress?(done + 1, indices.count)
         }
+        try NonFiniteCheck.require(latents, "the latents after the last denoising step")
         return latents
     }
 }

@@ -62,10 +62,14 @@ public struct EditPipelines: Sendable {
     public typealias Progress = @Sendable (Int, Int) -> Void
 
     func scheduler(_ settings: DiffusionSettings) throws -> any Scheduler {
+        let choices = SchedulerKind.allCases.map(\.rawValue).joined(separator: ", ")
         guard let kind = settings.scheduler ?? model.defaultScheduler else {
-            throw PipelineError("the model's scheduler is not one Retouch implements yet; choose one with --scheduler (\(SchedulerKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+            let reason = model.schedulerProblem ?? "the model's scheduler is not one Retouch implements yet"
+            throw PipelineError("\(reason); choose one with --scheduler (\(choices))")
         }
-        return kind.make(config: model.schedulerConfig, steps: settings.steps)
+        do { return try kind.checkedMake(config: model.schedulerConfig, steps: settings.steps) } catch let error as SchedulerStepsError {
+            throw PipelineError(error.description)
+        }
     }
 
     /// Text to image at `width`×`height` (multiples of the VAE factor).
@@ -88,7 +92,7 @@ public struct EditPipelines: Sendable {
                                                           context: embeddings, guidance: settings.guidance,
                                                           inpainting: inpainting, random: &random, progress: progress, isCancelled: { Task.isCancelled })
         model.finished(with: .unet)
-        return DiffusionResult(image: decode(final), warnings: warnings)
+        return DiffusionResult(image: try decode(final), warnings: warnings)
     }
 
     /// For a 9-channel inpainting model used to generate or restyle a whole image, AUTOMATIC1111's conditioning:
@@ -131,7 +135,7 @@ public struct EditPipelines: Sendable {
                                                           context: conditioning.embeddings, guidance: settings.guidance,
                                                           inpainting: inpainting, random: &random, progress: progress, isCancelled: { Task.isCancelled })
         model.finished(with: .unet)
-        return DiffusionResult(image: decode(final), warnings: conditioning.warnings)
+        return DiffusionResult(image: try decode(final), warnings: conditioning.warnings)
     }
 
     /// Inpainting as diffusers' `StableDiffusionInpaintPipeline`: the mask (white = repaint) is binarised at 0.5;
@@ -177,7 +181,7 @@ public struct EditPipelines: Sendable {
                                                           context: conditioning.embeddings, guidance: settings.guidance,
                                                           inpainting: inpainting, random: &random, progress: progress, isCancelled: { Task.isCancelled })
         model.finished(with: .unet)
-        return DiffusionResult(image: decode(final), warnings: conditioning.warnings)
+        return DiffusionResult(image: try decode(final), warnings: conditioning.warnings)
     }
 
     /// VAE posterior sample of an image tensor, scaled into latent space (draws from `random`).
@@ -189,12 +193,14 @@ public struct EditPipelines: Sendable {
     }
 
     /// Latents back to an 8-bit RGB image.
-    func decode(_ latents: Tensor) -> Image {
+    /// A NaN or Inf in the VAE's output is an error (`PipelineError`), never a picture.
+    func decode(_ latents: Tensor) throws -> Image {
         var unscaled = latents * (1 / model.vaeConfig.scalingFactor)
         if let shift = model.vaeConfig.shiftFactor { unscaled = unscaled + shift }
-        let image = ImageTensorConversion.image(from: model.vae.decode(unscaled, tiling: vaeTiling))
+        let decoded = model.vae.decode(unscaled, tiling: vaeTiling)
         model.finished(with: .vae)
-        return image
+        try NonFiniteCheck.require(decoded, "VAE decode output")
+        return ImageTensorConversion.image(from: decoded)
     }
 }
 

@@ -51,16 +51,19 @@ public struct CLIPTextConfig: Sendable, Equatable {
                                 "gelu_pytorch_tanh": .geluTanh][act] else {
             throw ConfigError(file: reader.file, key: "hidden_act", problem: "unsupported value '\(act)' (supported: quick_gelu, gelu, gelu_new)")
         }
-        self.init(vocabSize: try reader.int("vocab_size", default: 49408),
-                  hiddenSize: try reader.int("hidden_size", default: 512),
-                  intermediateSize: try reader.int("intermediate_size", default: 2048),
-                  layerCount: try reader.int("num_hidden_layers", default: 12),
-                  headCount: try reader.int("num_attention_heads", default: 8),
-                  maxPositions: try reader.int("max_position_embeddings", default: 77),
-                  activation: activation,
-                  layerNormEpsilon: Float(try reader.double("layer_norm_eps", default: 1e-5)))
+        let hiddenSize = try reader.int("hidden_size", default: 512, in: ModelLimits.width)
+        let headCount = try reader.int("num_attention_heads", default: 8, in: 1...hiddenSize)
         guard hiddenSize % headCount == 0 else {
-            throw ConfigError(file: reader.file, key: "num_attention_heads", problem: "\(headCount) heads do not divide hidden_size \(hiddenSize)")
+            throw ConfigError(file: reader.file, key: "num_attention_heads",
+                              problem: "value \(headCount) does not divide hidden_size \(hiddenSize); heads must divide the hidden width")
         }
+        self.init(vocabSize: try reader.int("vocab_size", default: 49408, in: ModelLimits.vocabulary),
+                  hiddenSize: hiddenSize,
+                  intermediateSize: try reader.int("intermediate_size", default: 2048, in: ModelLimits.width),
+                  layerCount: try reader.int("num_hidden_layers", default: 12, in: ModelLimits.layers),
+                  headCount: headCount,
+                  maxPositions: try reader.int("max_position_embeddings", default: 77, in: ModelLimits.positions),
+                  activation: activation,
+                  layerNormEpsilon: Float(try reader.double("layer_norm_eps", default: 1e-5, above: 0, below: 1)))
     }
 }

@@ -53,6 +53,7 @@ public struct ConfigReader {
             throw fail(key, "missing")
         }
         guard case .number(let number) = value else { throw fail(key, "expected a number, got \(value.text)") }
+        guard number.isFinite else { throw fail(key, "value \(number) is not a finite number") }
         return number
     }
 

@@ -83,13 +83,17 @@ public struct UNetConfig: Sendable, Equatable {
 
     /// Decodes diffusers' UNet2DConditionModel config.
     public init(_ reader: ConfigReader) throws {
-        let channels = try reader.ints("block_out_channels")
+        let channels = try reader.ints("block_out_channels", counts: ModelLimits.levels, in: ModelLimits.channels)
         let levels = channels.count
         let downNames = try reader.strings("down_block_types")
         let upNames = try reader.strings("up_block_types")
-        guard downNames.count == levels, upNames.count == levels else {
+        guard downNames.count == levels else {
             throw ConfigError(file: reader.file, key: "down_block_types",
-                              problem: "\(downNames.count) down and \(upNames.count) up blocks for \(levels) levels")
+                              problem: "has \(downNames.count) entries for \(levels) levels (block_out_channels \(channels)); they must match")
+        }
+        guard upNames.count == levels else {
+            throw ConfigError(file: reader.file, key: "up_block_types",
+                              problem: "has \(upNames.count) entries for \(levels) levels (block_out_channels \(channels)); they must match")
         }
         let downBlocks = try downNames.map { name -> DownBlock in
             guard let block = DownBlock(rawValue: name) else {
@@ -123,30 +127,28 @@ public struct UNetConfig: Sendable, Equatable {
                              ("mid_block_only_cross_attention", .null), ("addition_time_embed_dim", .null)] {
             try reader.requireDefault(key, value)
         }
-        let heads = reader.has("num_attention_heads")
-            ? try reader.perBlock("num_attention_heads", count: levels)
-            : try reader.perBlock("attention_head_dim", count: levels, default: 8)
-        let crossDim = try reader.perBlock("cross_attention_dim", count: levels, default: 1280)
+        // diffusers' quirk: `attention_head_dim` is the number of heads when `num_attention_heads` is absent.
+        let headsKey = reader.has("num_attention_heads") ? "num_attention_heads" : "attention_head_dim"
+        let heads = try reader.perBlock(headsKey, count: levels, default: 8, in: 1...ModelLimits.channels.upperBound)
         for (index, count) in heads.enumerated() where channels[index] % count != 0 {
-            throw ConfigError(file: reader.file, key: "attention_head_dim",
-                              problem: "\(count) heads do not divide \(channels[index]) channels")
+            throw ConfigError(file: reader.file, key: headsKey,
+                              problem: "value \(count) does not divide level \(index)'s \(channels[index]) channels; heads must divide each level's channels")
         }
-        self.init(inChannels: try reader.int("in_channels", default: 4),
-                  outChannels: try reader.int("out_channels", default: 4),
+        let crossDim = try reader.perBlock("cross_attention_dim", count: levels, default: 1280, in: ModelLimits.width)
+        self.init(inChannels: try reader.int("in_channels", default: 4, in: ModelLimits.edgeChannels),
+                  outChannels: try reader.int("out_channels", default: 4, in: ModelLimits.edgeChannels),
                   blockOutChannels: channels, downBlocks: downBlocks, upBlocks: upBlocks,
-                  layersPerBlock: try reader.perBlock("layers_per_block", count: levels, default: 2),
-                  transformerLayersPerBlock: try reader.perBlock("transformer_layers_per_block", count: levels, default: 1),
+                  layersPerBlock: try reader.perBlock("layers_per_block", count: levels, default: 2, in: ModelLimits.layersPerBlock),
+                  transformerLayersPerBlock: try reader.perBlock("transformer_layers_per_block", count: levels, default: 1,
+                                                                 in: ModelLimits.layers),
                   attentionHeads: heads, crossAttentionDim: crossDim,
-                  normGroups: try reader.int("norm_num_groups", default: 32),
-                  normEpsilon: Float(try reader.double("norm_eps", default: 1e-5)),
+                  normGroups: try reader.normGroups(default: 32, channels: channels),
+                  normEpsilon: Float(try reader.double("norm_eps", default: 1e-5, above: 0, below: 1)),
                   useLinearProjection: try reader.bool("use_linear_projection", default: false),
                   upcastAttention: try reader.bool("upcast_attention", default: false),
                   flipSinToCos: try reader.bool("flip_sin_to_cos", default: true),
-                  freqShift: Float(try reader.int("freq_shift", default: 0)),
-                  downsamplePadding: try reader.int("downsample_padding", default: 1))
-        sampleSize = try reader.int("sample_size", default: 64)
-        guard channels.allSatisfy({ $0 % normGroups == 0 }) else {
-            throw ConfigError(file: reader.file, key: "norm_num_groups", problem: "\(normGroups) groups do not divide \(channels)")
-        }
+                  freqShift: Float(try reader.int("freq_shift", default: 0, in: 0...1)),
+                  downsamplePadding: try reader.int("downsample_padding", default: 1, in: 0...1))
+        sampleSize = try reader.sampleSize(default: 64, pixelsPerUnit: ModelLimits.unetSampleScale)
     }
 }

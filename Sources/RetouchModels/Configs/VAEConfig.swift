@@ -45,7 +45,7 @@ public struct VAEConfig: Sendable, Equatable {
 
     /// Decodes diffusers' AutoencoderKL config.
     public init(_ reader: ConfigReader) throws {
-        let channels = try reader.ints("block_out_channels")
+        let channels = try reader.ints("block_out_channels", counts: ModelLimits.levels, in: ModelLimits.channels)
         let down = try reader.strings("down_block_types")
         let up = try reader.strings("up_block_types")
         guard down.count == channels.count, down.allSatisfy({ $0 == "DownEncoderBlock2D" }) else {
@@ -55,21 +55,19 @@ public struct VAEConfig: Sendable, Equatable {
             throw ConfigError(file: reader.file, key: "up_block_types", problem: "expected \(channels.count) UpDecoderBlock2D, got \(up)")
         }
         try reader.requireDefault("act_fn", .string("silu"))
-        let inChannels = try reader.int("in_channels", default: 3)
-        guard try reader.int("out_channels", default: 3) == inChannels else {
-            throw ConfigError(file: reader.file, key: "out_channels", problem: "must equal in_channels")
-        }
+        // Retouch edits RGB images: the VAE must take and give three channels.
+        let inChannels = try reader.int("in_channels", default: 3, in: 3...3)
+        _ = try reader.int("out_channels", default: 3, in: 3...3)
+        // `sample_size` is informational for the VAE; bounded so no consumer can be led into a huge allocation.
+        _ = try reader.sampleSize(default: 512, pixelsPerUnit: 1)
         self.init(imageChannels: inChannels, blockOutChannels: channels,
-                  layersPerBlock: try reader.int("layers_per_block", default: 1),
-                  latentChannels: try reader.int("latent_channels", default: 4),
-                  normGroups: try reader.int("norm_num_groups", default: 32),
-                  scalingFactor: Float(try reader.double("scaling_factor", default: 0.18215)),
-                  shiftFactor: reader.has("shift_factor") ? Float(try reader.double("shift_factor")) : nil,
+                  layersPerBlock: try reader.int("layers_per_block", default: 1, in: ModelLimits.layersPerBlock),
+                  latentChannels: try reader.int("latent_channels", default: 4, in: ModelLimits.edgeChannels),
+                  normGroups: try reader.normGroups(default: 32, channels: channels),
+                  scalingFactor: Float(try reader.double("scaling_factor", default: 0.18215, above: 0, below: 1000)),
+                  shiftFactor: reader.has("shift_factor") ? Float(try reader.double("shift_factor", above: -1000, below: 1000)) : nil,
                   useQuantConv: try reader.bool("use_quant_conv", default: true),
                   usePostQuantConv: try reader.bool("use_post_quant_conv", default: true),
                   midBlockAttention: try reader.bool("mid_block_add_attention", default: true))
-        guard channels.allSatisfy({ $0 % normGroups == 0 }) else {
-            throw ConfigError(file: reader.file, key: "norm_num_groups", problem: "\(normGroups) groups do not divide \(channels)")
-        }
     }
 }

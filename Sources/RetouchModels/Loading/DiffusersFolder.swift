@@ -12,14 +12,18 @@ public struct DiffusersFolder: Sendable {
     public let url: URL
     /// The weight variant to prefer (`fp16`, `bf16`, …); nil prefers unsuffixed files, then any variant.
     public let variant: String?
+    /// The folder's `model_index.json`.
+    public let index: ModelIndex
 
-    /// Opens a folder, which must contain `model_index.json`.
+    /// Opens a folder, which must contain a `model_index.json` naming a pipeline Retouch supports.
     public init(url: URL, variant: String? = nil) throws {
         self.url = url
         self.variant = variant
-        guard FileManager.default.fileExists(atPath: url.appendingPathComponent("model_index.json").path) else {
+        let indexURL = url.appendingPathComponent("model_index.json")
+        guard FileManager.default.fileExists(atPath: indexURL.path) else {
             throw ModelLoadingError(origin: url.path, problem: "not a diffusers folder: model_index.json is missing")
         }
+        index = try ModelIndex(url: indexURL)
     }
 
     /// The `config.json` (or another file) of a component.

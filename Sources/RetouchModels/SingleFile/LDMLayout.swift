@@ -67,6 +67,8 @@ public struct LDMUNetLayout: Sendable, Equatable {
     public var crossAttentionDim: Int
 
     static let prefix = "model.diffusion_model."
+    /// The most input blocks a single-file UNet may have (8 levels of 16 ResNets and a downsampler, plus conv_in).
+    static let maxInputBlocks = 1 + 8 * 17
 
     /// A layout given directly (key tables for known architectures; tests).
     public init(inChannels: Int, outChannels: Int, blockOutChannels: [Int], layersPerBlock: Int, downAttention: [Bool],
@@ -88,6 +90,11 @@ public struct LDMUNetLayout: Sendable, Equatable {
         inChannels = convIn[1]
         outChannels = try table.shape(p + "out.2.weight", rank: 4)[0]
         let inputCount = (table.indices(after: p + "input_blocks.").max() ?? 0) + 1
+        // SD's UNets have 12 input blocks; a hostile index must not drive the loops below.
+        guard inputCount <= Self.maxInputBlocks else {
+            throw ModelLoadingError(origin: table.file, key: p + "input_blocks.\(inputCount - 1)",
+                                    problem: "input block index \(inputCount - 1) is outside the allowed range 0…\(Self.maxInputBlocks - 1)")
+        }
         let downsamplers = (0..<inputCount).filter { table.has(p + "input_blocks.\($0).0.op.weight") }.count
         let levels = downsamplers + 1
         guard (inputCount - 1 - downsamplers) % levels == 0, inputCount - 1 - downsamplers >= levels else {
