@@ -82,12 +82,18 @@ public struct BatchRunner: Sendable {
     /// Relative image paths resolve against the manifest's folder.
     public static func items(inManifest url: URL) throws -> [BatchItem] {
         let text = try String(contentsOf: url, encoding: .utf8)
-        let base = url.deletingLastPathComponent()
+        return try items(manifestText: text, jsonLines: url.pathExtension.lowercased() == "jsonl",
+                         base: url.deletingLastPathComponent(), file: url.relativePath)
+    }
+
+    /// Items from manifest `text` (JSON lines when `jsonLines`, else CSV) that came from `file`; relative image
+    /// paths resolve against `base`.
+    public static func items(manifestText text: String, jsonLines: Bool, base: URL, file: String) throws -> [BatchItem] {
         var rows: [[String: String]] = []
-        if url.pathExtension.lowercased() == "jsonl" {
+        if jsonLines {
             for (number, line) in text.split(separator: "\n").enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
                 guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
-                    throw EditError(description: "\(url.relativePath): line \(number + 1) is not a JSON object")
+                    throw EditError(description: "\(file): line \(number + 1) is not a JSON object")
                 }
                 rows.append(object.compactMapValues { $0 as? String })
             }
@@ -96,14 +102,14 @@ public struct BatchRunner: Sendable {
             guard let header = lines.first else { return [] }
             for (number, fields) in lines.dropFirst().enumerated() where fields != [""] {
                 guard fields.count == header.count else {
-                    throw EditError(description: "\(url.relativePath): line \(number + 2) has \(fields.count) fields, the header \(header.count)")
+                    throw EditError(description: "\(file): line \(number + 2) has \(fields.count) fields, the header \(header.count)")
                 }
                 rows.append(Dictionary(uniqueKeysWithValues: zip(header, fields)))
             }
         }
         return try rows.enumerated().map { number, row in
             guard let image = row["image"], !image.isEmpty else {
-                throw EditError(description: "\(url.relativePath): item \(number + 1) has no 'image'")
+                throw EditError(description: "\(file): item \(number + 1) has no 'image'")
             }
             let imageURL = image.hasPrefix("/") ? URL(fileURLWithPath: image) : base.appendingPathComponent(image)
             return BatchItem(name: row["name"] ?? imageURL.deletingPathExtension().lastPathComponent, image: imageURL, prompt: row["prompt"])
