@@ -100,6 +100,9 @@ public struct BatchRunner: Sendable {
         } else {
             let lines = text.split(separator: "\n").map { CSV.fields(String($0)) }
             guard let header = lines.first else { return [] }
+            if let repeated = Self.firstRepeated(header) {
+                throw EditError(description: "\(file): the header names the column '\(repeated)' twice")
+            }
             for (number, fields) in lines.dropFirst().enumerated() where fields != [""] {
                 guard fields.count == header.count else {
                     throw EditError(description: "\(file): line \(number + 2) has \(fields.count) fields, the header \(header.count)")
@@ -114,6 +117,12 @@ public struct BatchRunner: Sendable {
             let imageURL = image.hasPrefix("/") ? URL(fileURLWithPath: image) : base.appendingPathComponent(image)
             return BatchItem(name: row["name"] ?? imageURL.deletingPathExtension().lastPathComponent, image: imageURL, prompt: row["prompt"])
         }.sorted { $0.name < $1.name }
+    }
+
+    /// The first value that occurs a second time in `values`, if any.
+    private static func firstRepeated(_ values: [String]) -> String? {
+        var seen: Set<String> = []
+        return values.first { !seen.insert($0).inserted }
     }
 
     var journalURL: URL { outputDirectory.appendingPathComponent(".retouch-journal.jsonl") }

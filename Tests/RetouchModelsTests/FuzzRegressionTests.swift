@@ -1,0 +1,31 @@
+import Foundation
+import Testing
+import RetouchModels
+import RetouchTestSupport
+
+/// Inputs the config fuzzer (`scripts/fuzz/`) crashed on, decoded as a UNet, VAE and CLIP text-encoder
+/// `config.json`: each must be accepted or rejected with an error. Every input runs in a child process, so a
+/// crash fails its test instead of ending the run.
+struct ConfigFuzzRegressionTests {
+    /// Inputs that still crash, awaiting config-value validation; listed so the run stays green meanwhile.
+    /// When a fix lands, its test reports "known issue was not recorded": remove the name here.
+    static let open: Set<String> = ["clip-zero-heads.json"]
+
+    @Test("config crash inputs are decoded or rejected", arguments: Fixtures.fuzzRegressions("Config"))
+    func config(_ url: URL) async throws {
+        let data = try Data(contentsOf: url)
+        let check = {
+            await #expect(processExitsWith: .success) { [data] in
+                guard let reader = try? ConfigReader(data: data, file: "config.json") else { return }
+                _ = try? UNetConfig(reader)
+                _ = try? VAEConfig(reader)
+                _ = try? CLIPTextConfig(reader)
+            }
+        }
+        if Self.open.contains(url.lastPathComponent) {
+            await withKnownIssue("open fuzz finding \(url.lastPathComponent)") { await check() }
+        } else {
+            await check()
+        }
+    }
+}
