@@ -14,12 +14,25 @@ public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePoi
 func fuzzConfig(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     let data = Data(UnsafeRawBufferPointer(start: start, count: count))
     if let reader = try? ConfigReader(data: data, file: "config.json") {
-        _ = try? UNetConfig(reader)
+        // Open findings fixtures/fuzz/Config/regressions/{unet,clip}-zero-heads.json (a head count of 0 divides
+        // by zero), left to the config-validation work and skipped here so fuzzing can go past them.
+        // Remove the guard once UNetConfig and CLIPTextConfig reject 0 heads.
+        let zeroHeads = ["num_attention_heads", "attention_head_dim"].contains { isOrHoldsZero(reader.values[$0]) }
+        if !zeroHeads {
+            _ = try? UNetConfig(reader)
+            _ = try? CLIPTextConfig(reader)
+        }
         _ = try? VAEConfig(reader)
-        // Open finding fixtures/fuzz/Config/regressions/clip-zero-heads.json (division by zero), left to the
-        // config-validation work; skipped so fuzzing can go past it. Remove once CLIPTextConfig rejects 0 heads.
-        if (try? reader.int("num_attention_heads", default: 8)) != 0 { _ = try? CLIPTextConfig(reader) }
     }
     _ = try? SchedulerConfig(data: data, file: "scheduler_config.json")
     return 0
+}
+
+/// Whether `value` is the number 0 or a list holding it.
+private func isOrHoldsZero(_ value: JSONValue?) -> Bool {
+    switch value {
+    case .number(let number)?: number == 0
+    case .array(let list)?: list.contains { $0 == .number(0) }
+    default: false
+    }
 }
