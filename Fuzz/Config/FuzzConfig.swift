@@ -14,15 +14,15 @@ public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePoi
 func fuzzConfig(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     let data = Data(UnsafeRawBufferPointer(start: start, count: count))
     if let reader = try? ConfigReader(data: data, file: "config.json") {
-        // Open findings fixtures/fuzz/Config/regressions/{unet,clip}-zero-heads.json and unet-zero-groups.json (a head
+        // Open findings fixtures/fuzz/Config/regressions/{unet,clip}-zero-heads.json unet-zero-groups.json and vae-zero-groups.json (a head
         // or group count of 0 divides by zero), left to the config-validation work and skipped here so fuzzing can
-        // go past them. Remove the guard once UNetConfig and CLIPTextConfig reject them.
-        let zeroHeads = ["num_attention_heads", "attention_head_dim", "norm_num_groups"].contains { isOrHoldsZero(reader.values[$0]) }
-        if !zeroHeads {
+        // go past them. Remove the guard once the configs reject them.
+        let zeroCounts = ["num_attention_heads", "attention_head_dim", "norm_num_groups"].contains { isOrHoldsZero(reader.values[$0]) }
+        if !zeroCounts {
             _ = try? UNetConfig(reader)
             _ = try? CLIPTextConfig(reader)
+            _ = try? VAEConfig(reader)
         }
-        _ = try? VAEConfig(reader)
     }
     _ = try? SchedulerConfig(data: data, file: "scheduler_config.json")
     return 0
