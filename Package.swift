@@ -1,4 +1,5 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
 
 /// Retouch: Stable Diffusion photo editing for CPUs, in Swift.
@@ -77,3 +78,24 @@ let package = Package(
     // those captures free of Sendable ceremony while the public types stay Sendable.
     swiftLanguageModes: [.v5]
 )
+
+// MARK: Fuzzing
+/// libFuzzer targets, one executable per parser under `Fuzz/<Name>/`, declared only when `RETOUCH_FUZZ` is set
+/// (`scripts/fuzz/build.sh` sets it and adds `-sanitize=fuzzer,address`), so normal builds and tests never see them.
+if ProcessInfo.processInfo.environment["RETOUCH_FUZZ"] != nil {
+    let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
+        ("SafetensorsHeader", ["RetouchSafetensors"]),
+        ("ImageDecode", ["RetouchImaging"]),
+        ("Recipe", ["Retouch"]),
+        ("Manifest", ["Retouch"]),
+        ("Config", ["RetouchModels", "RetouchSchedulers"]),
+        ("Tokenizer", ["RetouchTokenizer"]),
+        ("PromptWeighting", ["RetouchTokenizer"]),
+    ]
+    // SwiftPM aliases each executable's `main` to `<module>_main`; FuzzDriver hands that to libFuzzer's driver.
+    package.targets.append(.target(name: "FuzzDriver", path: "Fuzz/Driver"))
+    package.targets += fuzzTargets.map { target in
+        .executableTarget(name: "Fuzz\(target.name)", dependencies: ["FuzzDriver"] + target.dependencies,
+                          path: "Fuzz/\(target.name)", swiftSettings: [.unsafeFlags(["-parse-as-library"])])
+    }
+}

@@ -16,6 +16,13 @@ public enum ImageIO {
         // Even uncompressed 16-bit RGBA needs 8 bytes a pixel; allow twice that plus room for metadata.
         let maxBytes = limits.maxPixels.multipliedReportingOverflow(by: 16).partialValue &+ (64 << 20)
         let bytes = try FileBytes.read(url, maxBytes: maxBytes > 0 ? maxBytes : .max)
+        return try decodeWithWarnings(bytes, path: path, limits: limits)
+    }
+
+    /// Decodes the bytes of a PNG, JPEG or TIFF file (first page), upright according to any EXIF orientation,
+    /// exactly as `readWithWarnings` does after reading the file; `path` names the source in errors and warnings.
+    public static func decodeWithWarnings(_ bytes: [UInt8], path: String, limits: ImageLimits = .default) throws
+        -> (image: Image, warnings: [String]) {
         guard !bytes.isEmpty else { throw ImageError(file: path, problem: "the file is empty (0 bytes)") }
         guard let format = ImageFormat(signature: bytes) else {
             if let name = ImageFormat.unsupportedName(signature: bytes) {

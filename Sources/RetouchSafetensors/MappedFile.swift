@@ -5,12 +5,28 @@ import Glibc
 import Darwin
 #endif
 
-/// A read-only memory mapping of a whole file, unmapped when the last reference goes away.
+/// A read-only memory mapping of a whole file, unmapped when the last reference goes away; or a private copy of
+/// bytes already in memory, freed likewise.
 final class MappedFile: @unchecked Sendable {
     /// The first byte of the mapping (nil for an empty file).
     let bytes: UnsafeRawPointer?
     /// The file's size in bytes.
     let size: Int
+    /// Whether `bytes` is a file mapping (false for a copy made by `init(copying:)`).
+    let isMapped: Bool
+
+    /// Copies `contents` into memory owned by the new instance.
+    init(copying contents: UnsafeRawBufferPointer) {
+        size = contents.count
+        isMapped = false
+        guard let source = contents.baseAddress, size > 0 else {
+            bytes = nil
+            return
+        }
+        let copy = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
+        copy.copyMemory(from: source, byteCount: size)
+        bytes = UnsafeRawPointer(copy)
+    }
 
     /// Maps `path` read-only; throws a `SafetensorsError` naming the file when it cannot be opened.
     init(path: String) throws {
@@ -20,6 +36,7 @@ final class MappedFile: @unchecked Sendable {
         } catch let problem as FileProblem {
             throw SafetensorsError(file: path, problem: problem.problem)
         }
+        isMapped = true
         let descriptor = opened.descriptor
         defer { close(descriptor) }
         size = opened.size
@@ -34,6 +51,7 @@ final class MappedFile: @unchecked Sendable {
     }
 
     deinit {
-        if let bytes { munmap(UnsafeMutableRawPointer(mutating: bytes), size) }
+        guard let bytes else { return }
+        if isMapped { munmap(UnsafeMutableRawPointer(mutating: bytes), size) } else { bytes.deallocate() }
     }
 }

@@ -47,9 +47,16 @@ public final class SafetensorsFile: @unchecked Sendable {
     public convenience init(url: URL) throws { try self.init(path: url.path) }
 
     /// Opens and validates the file at `path`.
-    public init(path: String) throws {
+    public convenience init(path: String) throws { try self.init(mapping: MappedFile(path: path), path: path) }
+
+    /// Validates safetensors `contents` already in memory (copied), as if read from a file named `path`.
+    public convenience init(contents: UnsafeRawBufferPointer, path: String) throws {
+        try self.init(mapping: MappedFile(copying: contents), path: path)
+    }
+
+    private init(mapping: MappedFile, path: String) throws {
         self.path = path
-        mapping = try MappedFile(path: path)
+        self.mapping = mapping
         func fail(_ problem: String, tensor: String? = nil) -> SafetensorsError {
             SafetensorsError(file: path, tensor: tensor, problem: problem)
         }
@@ -177,8 +184,9 @@ public final class SafetensorsFile: @unchecked Sendable {
     }
 
     /// Tells the kernel the entry's whole pages are no longer needed (they stay readable; they are re-read from disk).
+    /// In-memory contents are left alone.
     private func release(_ entry: SafetensorsEntry) {
-        guard let base = mapping.bytes else { return }
+        guard mapping.isMapped, let base = mapping.bytes else { return }
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         let start = dataStart + entry.byteRange.lowerBound
         let end = dataStart + entry.byteRange.upperBound

@@ -118,37 +118,50 @@ public struct BatchRunner: Sendable {
         do { text = try InputFile.text(url, maxBytes: InputFile.Limit.manifest, what: "manifest") } catch let problem as FileProblem {
             throw EditError(description: problem.description)
         }
-        let base = url.deletingLastPathComponent()
+        return try items(manifestText: text, jsonLines: url.pathExtension.lowercased() == "jsonl",
+                         base: url.deletingLastPathComponent(), file: url.relativePath)
+    }
+
+    /// Items from manifest `text` (JSON lines when `jsonLines`, else CSV) that came from `file`; relative image
+    /// paths resolve against `base`.
+    public static func items(manifestText text: String, jsonLines: Bool, base: URL, file: String) throws -> [BatchItem] {
         var rows: [[String: String]] = []
-        if url.pathExtension.lowercased() == "jsonl" {
+        if jsonLines {
             for (number, line) in text.split(separator: "\n").enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
                 guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
-                    throw EditError(description: "\(url.relativePath): line \(number + 1) is not a JSON object")
+                    throw EditError(description: "\(file): line \(number + 1) is not a JSON object")
                 }
                 rows.append(object.compactMapValues { $0 as? String })
             }
         } else {
             let lines = text.split(separator: "\n").map { CSV.fields(String($0)) }
             guard let header = lines.first else { return [] }
-            if let repeated = header.first(where: { column in header.filter { $0 == column }.count > 1 }) {
-                throw EditError(description: "\(url.relativePath): the header names the column '\(repeated)' twice")
+            if let repeated = Self.firstRepeated(header) {
+                throw EditError(description: "\(file): the header names the column '\(repeated)' twice")
             }
             for (number, fields) in lines.dropFirst().enumerated() where fields != [""] {
                 guard fields.count == header.count else {
-                    throw EditError(description: "\(url.relativePath): line \(number + 2) has \(fields.count) fields, the header \(header.count)")
+                    throw EditError(description: "\(file): line \(number + 2) has \(fields.count) fields, the header \(header.count)")
                 }
                 rows.append(Dictionary(zip(header, fields), uniquingKeysWith: { first, _ in first }))
             }
         }
         return try rows.enumerated().map { number, row in
             guard let image = row["image"], !image.isEmpty else {
-                throw EditError(description: "\(url.relativePath): item \(number + 1) has no 'image'")
+                throw EditError(description: "\(file): item \(number + 1) has no 'image'")
             }
             let imageURL = image.hasPrefix("/") ? URL(fileURLWithPath: image) : base.appendingPathComponent(image)
-            let name = row["name"] ?? imageURL.deletingPathExtension().lastPathComponent
-            try BatchItem.checkName(name, row: "\(url.relativePath): item \(number + 1)")
+            // A blank name (an empty CSV cell) falls back to the image's file name, as a missing one does.
+            let name = row["name"].flatMap { $0.isEmpty ? nil : $0 } ?? imageURL.deletingPathExtension().lastPathComponent
+            try BatchItem.checkName(name, row: "\(file): item \(number + 1)")
             return BatchItem(name: name, image: imageURL, prompt: row["prompt"])
         }.sorted { $0.name < $1.name }
+    }
+
+    /// The first value that occurs a second time in `values`, if any.
+    private static func firstRepeated(_ values: [String]) -> String? {
+        var seen: Set<String> = []
+        return values.first { !seen.insert($0).inserted }
     }
 
     var journalURL: URL { outputDirectory.appendingPathComponent(".retouch-journal.jsonl") }
