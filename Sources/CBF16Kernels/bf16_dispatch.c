@@ -49,27 +49,16 @@ int rt_bf16_layout(rt_bf16_kernel kernel) { return kernel == RT_BF16_AMX ? 1 : 0
 long rt_bf16_kernel_panel_rows(rt_bf16_kernel kernel) { return rt_bf16_layout(kernel) ? 32 : rt_bf16_panel_rows(); }
 
 size_t rt_bf16_kernel_panel_stride(rt_bf16_kernel kernel, long k) {
-#if defined(__x86_64__)
-    if (rt_bf16_layout(kernel)) return rt_bf16_amx_panel_stride(k);
-#endif
-    return rt_bf16_panel_stride(k);
+    return rt_bf16_layout(kernel) ? rt_bf16_amx_panel_stride(k) : rt_bf16_panel_stride(k);
 }
 
 size_t rt_bf16_kernel_packed_count(rt_bf16_kernel kernel, long m, long k) {
-#if defined(__x86_64__)
-    if (rt_bf16_layout(kernel)) return rt_bf16_amx_packed_count(m, k);
-#endif
-    return rt_bf16_packed_count(m, k);
+    return rt_bf16_layout(kernel) ? rt_bf16_amx_packed_count(m, k) : rt_bf16_packed_count(m, k);
 }
 
 void rt_bf16_kernel_pack(rt_bf16_kernel kernel, long m, long k, const float *a, long lda, uint16_t *packed) {
-#if defined(__x86_64__)
-    if (rt_bf16_layout(kernel)) {
-        rt_bf16_amx_pack(m, k, a, lda, packed);
-        return;
-    }
-#endif
-    rt_bf16_pack(m, k, a, lda, packed);
+    if (rt_bf16_layout(kernel)) rt_bf16_amx_pack(m, k, a, lda, packed);
+    else rt_bf16_pack(m, k, a, lda, packed);
 }
 
 void rt_bf16_kernel_gemm(rt_bf16_kernel kernel, long m, long n, long k, const uint16_t *packed_a, const float *b,

@@ -33,7 +33,8 @@ size_t rt_bf16_amx_packed_count(long m, long k) {
     return (size_t)((m + AMX_MR - 1) / AMX_MR) * rt_bf16_amx_panel_stride(k);
 }
 
-void rt_bf16_amx_pack(long m, long k, const float *a, long lda, uint16_t *packed) {
+/// The scalar packer (CPUs without AVX-512 BF16 never run the AMX kernel, but may pack for it in tests).
+static void amx_pack_portable(long m, long k, const float *a, long lda, uint16_t *packed) {
     long pairs = round_up(k, AMX_KSTEP) / 2, panels = (m + AMX_MR - 1) / AMX_MR;
     for (long panel = 0; panel < panels; panel++) {
         uint32_t *out = (uint32_t *)(packed + panel * rt_bf16_amx_panel_stride(k));
@@ -60,6 +61,38 @@ void rt_bf16_amx_pack(long m, long k, const float *a, long lda, uint16_t *packed
 #endif
 
 #define AMX __attribute__((target("amx-tile,amx-bf16,avx512f,avx512bf16,avx512bw,avx512vl")))
+
+// MARK: - Packing A
+
+/// A tile row is 16 k-pairs, which are simply 32 consecutive values of k in bf16: each row converts with two
+/// `vcvtneps2bf16` (the B packer's rounding), masked at the end of k; rows beyond m are zero.
+AVX512BF16 static void amx_pack_avx512(long m, long k, const float *a, long lda, uint16_t *packed) {
+    long steps = round_up(k, AMX_KSTEP) / AMX_KSTEP, panels = (m + AMX_MR - 1) / AMX_MR;
+    for (long panel = 0; panel < panels; panel++) {
+        uint16_t *out = packed + panel * rt_bf16_amx_panel_stride(k);
+        for (long r = 0; r < AMX_MR; r++) {
+            long row = panel * AMX_MR + r;
+            const float *src = a + row * lda;
+            for (long s = 0; s < steps; s++) {
+                uint16_t *dst = out + ((s * 2 + r / 16) * 256 + (r % 16) * 16) * 2;
+                if (row >= m) {
+                    _mm512_storeu_si512(dst, _mm512_setzero_si512());
+                    continue;
+                }
+                __mmask16 m0 = column_mask(k - s * AMX_KSTEP), m1 = column_mask(k - s * AMX_KSTEP - 16);
+                __m256bh lo = _mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(m0, src + s * AMX_KSTEP));
+                __m256bh hi = _mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(m1, src + s * AMX_KSTEP + 16));
+                _mm256_storeu_si256((__m256i *)dst, (__m256i)lo);
+                _mm256_storeu_si256((__m256i *)(dst + 16), (__m256i)hi);
+            }
+        }
+    }
+}
+
+void rt_bf16_amx_pack(long m, long k, const float *a, long lda, uint16_t *packed) {
+    if (rt_bf16_supported()) amx_pack_avx512(m, k, a, lda, packed);
+    else amx_pack_portable(m, k, a, lda, packed);
+}
 
 // MARK: - Detection and permission
 
@@ -273,4 +306,10 @@ AMX void rt_bf16_gemm_amx(long m, long n, long k, const uint16_t *packed_a, cons
     }
 }
 
+#endif
+
+#if !defined(__x86_64__)
+void rt_bf16_amx_pack(long m, long k, const float *a, long lda, uint16_t *packed) {
+    amx_pack_portable(m, k, a, lda, packed);
+}
 #endif

@@ -30,6 +30,15 @@ static inline void scale_c(long m, long n, float *c, long rs, long cs, float bet
         for (long j = 0; j < n; j++) c[i * rs + j * cs] = beta == 0 ? 0 : beta * c[i * rs + j * cs];
 }
 
+/// Elements (uint16) of an m x k matrix packed for the AMX kernel: 32-row panels, k padded to 32.
+size_t rt_bf16_amx_packed_count(long m, long k);
+
+/// Elements (uint16) between the starts of two consecutive AMX panels.
+size_t rt_bf16_amx_panel_stride(long k);
+
+/// Packs fp32 a[m x k] for the AMX kernel (see bf16_gemm_amx.c for the layout); padding is zero.
+void rt_bf16_amx_pack(long m, long k, const float *a, long lda, uint16_t *packed);
+
 #if defined(__x86_64__)
 #define AVX512BF16 __attribute__((target("avx512f,avx512bf16,avx512bw,avx512vl")))
 
@@ -73,15 +82,6 @@ void rt_bf16_gemm_avx512(long m, long n, long k, const uint16_t *packed_a, const
 
 /// Non-zero when the CPU and the OS let this process run AMX BF16 tiles (asks Linux for permission once).
 int rt_bf16_amx_usable(void);
-
-/// Elements (uint16) of an m x k matrix packed for the AMX kernel: 32-row panels, k padded to 32.
-size_t rt_bf16_amx_packed_count(long m, long k);
-
-/// Elements (uint16) between the starts of two consecutive AMX panels.
-size_t rt_bf16_amx_panel_stride(long k);
-
-/// Packs fp32 a[m x k] for the AMX kernel (see bf16_gemm_amx.c for the layout); padding is zero.
-void rt_bf16_amx_pack(long m, long k, const float *a, long lda, uint16_t *packed);
 
 /// rt_bf16_gemm on AMX tiles with A packed by rt_bf16_amx_pack; requires rt_bf16_amx_usable().
 void rt_bf16_gemm_amx(long m, long n, long k, const uint16_t *packed_a, const float *b, long ldb,
