@@ -6,6 +6,7 @@
 // `vdpbf16ps` multiplies with a pair of B rows. The AVX-512 micro-kernel holds MR x 2 zmm accumulators
 // (12 rows x 32 columns), broadcasting A pairs and loading B pairs as vectors.
 #include "CBF16Kernels.h"
+#include "bf16_internal.h"
 #include <stdlib.h>
 #include <string.h>
 #if defined(__x86_64__)
@@ -19,22 +20,6 @@
 #define MC (MR * 64)    // rows of A per block (768): MC x KC bf16 (384 KB) stays in L2
 
 // MARK: - bf16 conversion
-
-static inline uint16_t to_bf16(float x) {
-    uint32_t u;
-    memcpy(&u, &x, 4);
-    if ((u & 0x7f800000u) == 0) return (uint16_t)((u >> 16) & 0x8000u);       // zero, denormal: signed zero
-    if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((u >> 16) | 0x40u); // NaN: quiet
-    u += 0x7fffu + ((u >> 16) & 1u);                                           // nearest, ties to even
-    return (uint16_t)(u >> 16);
-}
-
-static inline float from_bf16(uint32_t h) {
-    uint32_t u = (h & 0xffffu) << 16;
-    float x;
-    memcpy(&x, &u, 4);
-    return x;
-}
 
 float rt_bf16_round(float x) { return from_bf16(to_bf16(x)); }
 
@@ -142,8 +127,7 @@ static void gemm_driver(long m, long n, long k, const uint16_t *packed_a, const 
                         float *c, long rs, long cs, float beta, pack_b_fn pack, kernel_fn kernel) {
     if (m <= 0 || n <= 0) return;
     if (k <= 0) {
-        for (long i = 0; i < m; i++)
-            for (long j = 0; j < n; j++) c[i * rs + j * cs] = beta == 0 ? 0 : beta * c[i * rs + j * cs];
+        scale_c(m, n, c, rs, cs, beta);
         return;
     }
     const uint32_t *a32 = (const uint32_t *)packed_a;
@@ -179,20 +163,6 @@ void rt_bf16_gemm_portable(long m, long n, long k, const uint16_t *packed_a, con
 // MARK: - AVX-512 BF16
 
 #if defined(__x86_64__)
-#define AVX512BF16 __attribute__((target("avx512f,avx512bf16,avx512bw,avx512vl")))
-
-int rt_bf16_supported(void) {
-    static int cached = -1;
-    if (cached < 0) {
-        __builtin_cpu_init();
-        cached = __builtin_cpu_supports("avx512bf16") && __builtin_cpu_supports("avx512bw") ? 1 : 0;
-    }
-    return cached;
-}
-
-static inline __mmask16 column_mask(long count) {
-    return count >= 16 ? (__mmask16)0xffff : count <= 0 ? 0 : (__mmask16)((1u << count) - 1);
-}
 
 /// Converts two fp32 rows (16 columns each) into 16 interleaved bf16 pairs.
 AVX512BF16 static inline __m512i pair_rows(__m512 r0, __m512 r1) {
@@ -202,30 +172,8 @@ AVX512BF16 static inline __m512i pair_rows(__m512 r0, __m512 r1) {
     return _mm512_permutexvar_epi16(interleave, both);
 }
 
-/// Transposes a 16 x 16 matrix of 32-bit elements held as 16 rows.
-AVX512BF16 static inline void transpose16(__m512i r[16]) {
-    __m512i t[16], u[16];
-    for (int i = 0; i < 16; i += 2) {
-        t[i] = _mm512_unpacklo_epi32(r[i], r[i + 1]);
-        t[i + 1] = _mm512_unpackhi_epi32(r[i], r[i + 1]);
-    }
-    for (int g = 0; g < 16; g += 4) {   // u[g + j], lane L: rows g..g+3 of column 4L + j
-        u[g + 0] = _mm512_unpacklo_epi64(t[g], t[g + 2]);
-        u[g + 1] = _mm512_unpackhi_epi64(t[g], t[g + 2]);
-        u[g + 2] = _mm512_unpacklo_epi64(t[g + 1], t[g + 3]);
-        u[g + 3] = _mm512_unpackhi_epi64(t[g + 1], t[g + 3]);
-    }
-    for (int j = 0; j < 4; j++) {
-        __m512i a = _mm512_shuffle_i32x4(u[j], u[4 + j], 0x88), b = _mm512_shuffle_i32x4(u[j], u[4 + j], 0xdd);
-        __m512i c = _mm512_shuffle_i32x4(u[8 + j], u[12 + j], 0x88), d = _mm512_shuffle_i32x4(u[8 + j], u[12 + j], 0xdd);
-        r[j] = _mm512_shuffle_i32x4(a, c, 0x88);
-        r[8 + j] = _mm512_shuffle_i32x4(a, c, 0xdd);
-        r[4 + j] = _mm512_shuffle_i32x4(b, d, 0x88);
-        r[12 + j] = _mm512_shuffle_i32x4(b, d, 0xdd);
-    }
-}
-
-AVX512BF16 static void pack_b_avx(long kc, long nc, const float *b, long ldb, int transposed, uint32_t *dst) {
+AVX512BF16 void rt_bf16_pack_b_avx512(long kc, long nc, const float *b, long ldb, int transposed, uint32_t *dst,
+                                      long pair_stride) {
     long pairs = (kc + 1) / 2, panels = (nc + NR - 1) / NR;
     if (!transposed) {
         for (long p = 0; p < pairs; p++) {
@@ -237,7 +185,7 @@ AVX512BF16 static void pack_b_avx(long kc, long nc, const float *b, long ldb, in
                     __mmask16 mask = column_mask(nc - col);
                     __m512 r0 = _mm512_maskz_loadu_ps(mask, row0 + col);
                     __m512 r1 = has1 ? _mm512_maskz_loadu_ps(mask, row1 + col) : _mm512_setzero_ps();
-                    _mm512_store_si512(dst + (q * pairs + p) * NR + h * 16, pair_rows(r0, r1));
+                    _mm512_store_si512(dst + (q * pair_stride + p) * NR + h * 16, pair_rows(r0, r1));
                 }
             }
         }
@@ -260,10 +208,14 @@ AVX512BF16 static void pack_b_avx(long kc, long nc, const float *b, long ldb, in
                     }
                 }
                 transpose16(v);
-                for (long t = 0; t < count; t++) _mm512_store_si512(dst + (q * pairs + p + t) * NR + h * 16, v[t]);
+                for (long t = 0; t < count; t++) _mm512_store_si512(dst + (q * pair_stride + p + t) * NR + h * 16, v[t]);
             }
         }
     }
+}
+
+static void pack_b_avx(long kc, long nc, const float *b, long ldb, int transposed, uint32_t *dst) {
+    rt_bf16_pack_b_avx512(kc, nc, b, ldb, transposed, dst, (kc + 1) / 2);
 }
 
 AVX512BF16 static void kernel_avx(long pairs, const uint32_t *a, const uint32_t *b, float *c, long rs, long cs,
@@ -330,20 +282,9 @@ AVX512BF16 static void kernel_avx(long pairs, const uint32_t *a, const uint32_t 
     }
 }
 
-void rt_bf16_gemm(long m, long n, long k, const uint16_t *packed_a, const float *b, long ldb, int b_transposed,
-                  float *c, long c_row_stride, long c_col_stride, float beta) {
-    int fast = rt_bf16_supported();
-    gemm_driver(m, n, k, packed_a, b, ldb, b_transposed, c, c_row_stride, c_col_stride, beta,
-                fast ? pack_b_avx : pack_b_portable, fast ? kernel_avx : kernel_portable);
-}
-
-#else
-
-int rt_bf16_supported(void) { return 0; }
-
-void rt_bf16_gemm(long m, long n, long k, const uint16_t *packed_a, const float *b, long ldb, int b_transposed,
-                  float *c, long c_row_stride, long c_col_stride, float beta) {
-    rt_bf16_gemm_portable(m, n, k, packed_a, b, ldb, b_transposed, c, c_row_stride, c_col_stride, beta);
+void rt_bf16_gemm_avx512(long m, long n, long k, const uint16_t *packed_a, const float *b, long ldb,
+                         int b_transposed, float *c, long c_row_stride, long c_col_stride, float beta) {
+    gemm_driver(m, n, k, packed_a, b, ldb, b_transposed, c, c_row_stride, c_col_stride, beta, pack_b_avx, kernel_avx);
 }
 
 #endif

@@ -108,7 +108,7 @@ struct DiffusionOptions: ParsableArguments {
     /// Loads the model with `--residency`, or `defaultResidency` when it is not given.
     func loadModel(defaultResidency: Residency) throws -> StableDiffusion {
         if precision == Precision.bf16.rawValue, !BF16Matrix.isAccelerated {
-            FileHandle.standardError.write(Data("warning: this CPU has no AVX-512 BF16; --precision bf16 runs on the portable path, about 15x slower than fp32\n".utf8))
+            FileHandle.standardError.write(Data("warning: this CPU has neither AMX nor AVX-512 BF16; --precision bf16 runs on the portable path, about 15x slower than fp32\n".utf8))
         }
         return try StableDiffusion.load(model, options: .init(variant: variant, vPrediction: vPrediction,
                                                        residency: residency.flatMap(Residency.init(rawValue:)) ?? defaultResidency,

@@ -23,12 +23,14 @@ public enum Attention {
     ///   - bf16: both products through the bf16 GEMM, softmax in fp32 (the attention of `Precision.bf16`
     ///     models). K and Vᵀ are packed once per head as the GEMM's left operand; each query chunk and score tile
     ///     is the right operand, so the products run as Sᵀ = K·Qᵀ and Oᵀ = Vᵀ·Pᵀ written back transposed.
+    ///   - bf16Path: the bf16 kernel (resolved as `GEMM.BF16Path.resolved`); ignored unless `bf16`.
     /// - Returns: `[B, Lq, heads * dv]`
     public static func scaledDotProduct(query: Tensor, key: Tensor, value: Tensor, heads: Int,
                                         scale: Float? = nil, causal: Bool = false,
-                                        tileBudget: Int = tileBudget, bf16: Bool = false) -> Tensor {
+                                        tileBudget: Int = tileBudget, bf16: Bool = false,
+                                        bf16Path: GEMM.BF16Path = .automatic) -> Tensor {
         if bf16 { return scaledDotProductBF16(query: query, key: key, value: value, heads: heads, scale: scale,
-                                              causal: causal, tileBudget: tileBudget) }
+                                              causal: causal, tileBudget: tileBudget, path: bf16Path) }
         require(query.rank == 3 && key.rank == 3 && value.rank == 3, "attention wants [B, L, features]")
         let (batch, queryLength, queryFeatures) = (query.shape[0], query.shape[1], query.shape[2])
         let (keyLength, valueFeatures) = (key.shape[1], value.shape[2])
@@ -83,7 +85,8 @@ public enum Attention {
     }
 
     static func scaledDotProductBF16(query: Tensor, key: Tensor, value: Tensor, heads: Int,
-                                     scale: Float?, causal: Bool, tileBudget: Int) -> Tensor {
+                                     scale: Float?, causal: Bool, tileBudget: Int, path: GEMM.BF16Path) -> Tensor {
+        let kernel = path.resolved.cKernel
         let (batch, queryLength, queryFeatures) = (query.shape[0], query.shape[1], query.shape[2])
         let (keyLength, valueFeatures) = (key.shape[1], value.shape[2])
         let headDim = queryFeatures / heads, valueHeadDim = valueFeatures / heads
@@ -91,7 +94,8 @@ public enum Attention {
         let chunk = Swift.max(1, Swift.min(queryLength, Swift.min(tileBudget, 1 << 19) / keyLength))
         let chunksPerHead = (queryLength + chunk - 1) / chunk
         // Per (batch, head): K [Lk × d] and Vᵀ [dv × Lk] packed as bf16 left operands.
-        let keyCount = rt_bf16_packed_count(keyLength, headDim), valueCount = rt_bf16_packed_count(valueHeadDim, keyLength)
+        let keyCount = rt_bf16_kernel_packed_count(kernel, keyLength, headDim)
+        let valueCount = rt_bf16_kernel_packed_count(kernel, valueHeadDim, keyLength)
         var packedKeys = [UInt16](repeating: 0, count: batch * heads * keyCount)
         var packedValues = [UInt16](repeating: 0, count: batch * heads * valueCount)
         key.withUnsafeBufferPointer { k in
@@ -101,13 +105,13 @@ public enum Attention {
                         let (pk, pv) = (pk.baseAddress!, pv.baseAddress!)
                         Parallel.forEach(batch * heads, costPerItem: keyLength * (headDim + valueHeadDim)) { index in
                             let (b, h) = (index / heads, index % heads)
-                            rt_bf16_pack(keyLength, headDim, k.baseAddress! + b * keyLength * queryFeatures + h * headDim,
+                            rt_bf16_kernel_pack(kernel, keyLength, headDim, k.baseAddress! + b * keyLength * queryFeatures + h * headDim,
                                          queryFeatures, pk + index * keyCount)
                             let transposed = UnsafeMutablePointer<Float>.allocate(capacity: valueHeadDim * keyLength)
                             defer { transposed.deallocate() }
                             let vBase = v.baseAddress! + b * keyLength * valueFeatures + h * valueHeadDim
                             for j in 0..<keyLength { for d in 0..<valueHeadDim { transposed[d * keyLength + j] = vBase[j * valueFeatures + d] } }
-                            rt_bf16_pack(valueHeadDim, keyLength, transposed, keyLength, pv + index * valueCount)
+                            rt_bf16_kernel_pack(kernel, valueHeadDim, keyLength, transposed, keyLength, pv + index * valueCount)
                         }
                     }
                 }
@@ -130,7 +134,7 @@ public enum Attention {
                                 let oBase = out.baseAddress! + (b * queryLength + start) * valueFeatures + h * valueHeadDim
                                 // Sᵀ[Lk × rows] = K · Q_chunkᵀ, stored transposed: scores[rows × Lk].
                                 GEMM.operationCount.add(2 * rows * keyLength * headDim, ordering: .relaxed)
-                                rt_bf16_gemm(keyLength, rows, headDim, pk.baseAddress! + index * keyCount, qBase, queryFeatures, 1,
+                                rt_bf16_kernel_gemm(kernel, keyLength, rows, headDim, pk.baseAddress! + index * keyCount, qBase, queryFeatures, 1,
                                              scores, 1, keyLength, 0)
                                 if causal {
                                     for row in 0..<rows where start + row + 1 < keyLength {
@@ -141,7 +145,7 @@ public enum Attention {
                                 rt_softmax_rows(scores, rows, keyLength, keyLength, scale)
                                 // Oᵀ[dv × rows] = Vᵀ · Pᵀ, stored transposed into the output rows.
                                 GEMM.operationCount.add(2 * rows * valueHeadDim * keyLength, ordering: .relaxed)
-                                rt_bf16_gemm(valueHeadDim, rows, keyLength, pv.baseAddress! + index * valueCount, scores, keyLength, 1,
+                                rt_bf16_kernel_gemm(kernel, valueHeadDim, rows, keyLength, pv.baseAddress! + index * valueCount, scores, keyLength, 1,
                                              oBase, 1, valueFeatures, 0)
                             }
                         }

@@ -16,8 +16,8 @@ public struct WinogradBF16Weight: Sendable {
     /// U[ξ] for ξ = 4·row + column of the 4×4 transformed tile.
     let matrices: [BF16Matrix]
 
-    /// Transforms and packs an OIHW `[Cout, Cin, 3, 3]` weight.
-    public init(_ weight: Tensor) {
+    /// Transforms and packs an OIHW `[Cout, Cin, 3, 3]` weight for `path` (see `BF16Matrix(_:path:)`).
+    public init(_ weight: Tensor, path: GEMM.BF16Path = .automatic) {
         require(weight.rank == 4 && weight.shape[2] == 3 && weight.shape[3] == 3,
                      "a Winograd weight wants [Cout, Cin, 3, 3], got \(weight.shape)")
         let (outChannels, inChannels) = (weight.shape[0], weight.shape[1])
@@ -33,7 +33,7 @@ public struct WinogradBF16Weight: Sendable {
             }
         }
         matrices = (0..<16).map { xi in
-            BF16Matrix(rows: outChannels, columns: inChannels, source: transformed + xi * pairs)
+            BF16Matrix(rows: outChannels, columns: inChannels, source: transformed + xi * pairs, path: path)
         }
     }
 

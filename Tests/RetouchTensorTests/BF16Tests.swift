@@ -4,6 +4,9 @@ import RetouchTestSupport
 
 /// bf16 weights: products equal fp32 arithmetic on bf16-rounded operands, whatever the shape, layout or CPU path.
 struct BF16Tests {
+    /// Every kernel this CPU runs itself (portable always; AVX-512 BF16 and AMX where the hardware has them).
+    static let paths = [GEMM.BF16Path.portable, .avx512bf16, .amx].filter(\.isAvailable)
+
     /// Rounds to bfloat16, nearest with ties to even (the test inputs are normal numbers).
     static func bf16(_ x: Float) -> Float {
         let bits = x.bitPattern
@@ -34,8 +37,10 @@ struct BF16Tests {
         var description: String { "\(m)x\(n)x\(k)\(transposedB ? " Bᵀ" : "")\(swappedC ? " Cᵀ" : "") beta \(beta)" }
     }
 
-    // Tiles are 12 x 32, k runs in blocks of 256, columns in blocks of 512 and rows in blocks of 768: the sizes
-    // straddle each boundary, and the larger ones split across workers by columns (25x600) or rows (800x40).
+    // AVX-512 BF16 tiles are 12 x 32, k runs in blocks of 256, columns in blocks of 512 and rows in blocks of 768;
+    // AMX tiles are 32 x 32 (16 x 16 each), k runs in steps of 32 and blocks of 512, rows in blocks of 256: the
+    // sizes straddle each boundary, and the larger ones split across workers by columns (25x600, 300x700) or rows
+    // (800x40).
     static let cases: [Case] = [
         Case(m: 1, n: 1, k: 1),
         Case(m: 12, n: 32, k: 2),
@@ -47,6 +52,11 @@ struct BF16Tests {
         Case(m: 25, n: 600, k: 300, transposedB: true, swappedC: true),
         Case(m: 800, n: 40, k: 260, beta: 1),
         Case(m: 800, n: 40, k: 261, transposedB: true, swappedC: true, beta: 1),
+        Case(m: 17, n: 16, k: 33, beta: 0.5),
+        Case(m: 32, n: 32, k: 32),
+        Case(m: 33, n: 47, k: 1025, transposedB: true),
+        Case(m: 40, n: 77, k: 40, transposedB: true, swappedC: true),
+        Case(m: 300, n: 700, k: 517, beta: 1),
     ]
 
     /// Runs `multiplyBF16` on deterministic data; returns C's whole storage (padding included) and the expected
@@ -70,7 +80,7 @@ struct BF16Tests {
                 expected[index] = Float(sum + (c.beta == 0 ? 0 : Double(c.beta) * Double(expected[index])))
             }
         }
-        let weights = BF16Matrix(a)
+        let weights = BF16Matrix(a, path: path)
         b.withUnsafeBufferPointer { b in
             actual.withUnsafeMutableBufferPointer { out in
                 GEMM.multiplyBF16(weights, c.transposedB ? .transposed : .plain, n: c.n, b: b.baseAddress!, ldb: ldb,
@@ -81,29 +91,57 @@ struct BF16Tests {
         return (actual, expected)
     }
 
-    @Test("bf16 GEMM equals fp32 arithmetic on bf16-rounded operands and leaves C's padding alone", arguments: cases)
-    func matchesRoundedReference(_ c: Case) {
-        let (actual, expected) = Self.product(c)
+    @Test("bf16 GEMM equals fp32 arithmetic on bf16-rounded operands and leaves C's padding alone, on every kernel",
+          arguments: cases, [GEMM.BF16Path.automatic] + paths)
+    func matchesRoundedReference(_ c: Case, path: GEMM.BF16Path) {
+        let (actual, expected) = Self.product(c, path: path)
         let closeness = Closeness(actual, expected)
-        #expect(closeness.isWithin(1e-5), "\(closeness)")
+        #expect(closeness.isWithin(1e-5), "\(path): \(closeness)")
     }
 
-    @Test("the portable path computes the same products", arguments: cases)
-    func portableMatchesReference(_ c: Case) {
-        let (portable, expected) = Self.product(c, path: .portable)
-        #expect(Closeness(portable, expected).isWithin(1e-5), "\(Closeness(portable, expected))")
-        let (automatic, _) = Self.product(c)
-        let closeness = Closeness(portable, automatic)
-        #expect(closeness.isWithin(1e-6), "portable vs automatic: \(closeness)")
+    @Test("every kernel computes the portable path's products (up to the order of fp32 accumulation)",
+          arguments: cases, paths)
+    func kernelMatchesPortable(_ c: Case, path: GEMM.BF16Path) {
+        let (portable, _) = Self.product(c, path: .portable)
+        let (actual, _) = Self.product(c, path: path)
+        let closeness = Closeness(actual, portable)
+        #expect(closeness.isWithin(2e-6), "\(path) vs portable: \(closeness)")
     }
 
-    @Test("operands round to nearest bf16, ties to even", arguments: [GEMM.BF16Path.automatic, .portable])
+    @Test("automatic takes the fastest kernel the CPU has; a path it lacks falls back, and the weight says which")
+    func pathResolution() {
+        let best: GEMM.BF16Path = GEMM.BF16Path.amx.isAvailable ? .amx : GEMM.BF16Path.avx512bf16.isAvailable ? .avx512bf16 : .portable
+        #expect(GEMM.BF16Path.automatic.resolved == best)
+        #expect(GEMM.BF16Path.automaticKernelName == best.description)
+        #expect(BF16Matrix(.wave([3, 4], seed: 1)).path == best)
+        for path in [GEMM.BF16Path.portable, .avx512bf16, .amx] {
+            #expect(path.resolved.isAvailable)
+            #expect(BF16Matrix(.wave([3, 4], seed: 1), path: path).path == path.resolved)
+            if path.isAvailable { #expect(path.resolved == path) }
+        }
+        #expect(GEMM.BF16Path.avx512bf16.resolved != .amx && GEMM.BF16Path.portable.resolved == .portable)
+    }
+
+    @Test("a weight packed for AMX run on a kernel of the other layout stops the process")
+    func layoutMismatch() async {
+        guard GEMM.BF16Path.amx.isAvailable else { return }
+        await #expect(processExitsWith: .failure) {
+            var c: Float = 0
+            let one: Float = 1
+            withUnsafePointer(to: one) { b in
+                GEMM.multiplyBF16(BF16Matrix(Tensor(shape: [1, 1], scalars: [2]), path: .amx), n: 1, b: b, ldb: 1,
+                                  c: &c, rowStride: 1, path: .portable)
+            }
+        }
+    }
+
+    @Test("operands round to nearest bf16, ties to even", arguments: [GEMM.BF16Path.automatic] + paths)
     func roundingIsNearestEven(path: GEMM.BF16Path) {
         func product(_ a: Float, _ b: Float) -> Float {
             var c: Float = 0
             withUnsafePointer(to: b) { b in
-                GEMM.multiplyBF16(BF16Matrix(Tensor(shape: [1, 1], scalars: [a])), n: 1, b: b, ldb: 1, c: &c,
-                                  rowStride: 1, path: path)
+                GEMM.multiplyBF16(BF16Matrix(Tensor(shape: [1, 1], scalars: [a]), path: path), n: 1, b: b, ldb: 1,
+                                  c: &c, rowStride: 1)
             }
             return c
         }
@@ -142,12 +180,12 @@ struct BF16Tests {
     ]
 
     @Test("conv2d with a BF16Matrix weight is conv2d on bf16-rounded operands, within bf16's bound of fp32",
-          arguments: convCases)
-    func conv2d(_ c: ConvCase) {
+          arguments: convCases, paths)
+    func conv2d(_ c: ConvCase, path: GEMM.BF16Path) {
         let input = Tensor.wave([c.batch, c.inChannels, c.size.0, c.size.1], seed: 0.1)
         let weight = Tensor.wave([c.outChannels, c.inChannels, c.kernel.height, c.kernel.width], seed: 0.2, amplitude: 0.3)
         let bias = c.bias ? Tensor.wave([c.outChannels], seed: 0.3) : nil
-        let output = input.conv2d(weight: BF16Matrix(weight), kernel: c.kernel, bias: bias, geometry: c.geometry)
+        let output = input.conv2d(weight: BF16Matrix(weight, path: path), kernel: c.kernel, bias: bias, geometry: c.geometry)
 
         let rounded = Self.roundedToBF16(input).conv2d(weight: Self.roundedToBF16(weight), bias: bias, geometry: c.geometry)
         #expect(Closeness(output, rounded).isWithin(1e-5), "vs rounded fp32: \(Closeness(output, rounded))")
@@ -160,12 +198,14 @@ struct BF16Tests {
     /// Shapes: a small batched input; many rows (split by columns of the transposed product); few rows and many
     /// outputs (split by rows of the weight).
     @Test("linear with a BF16Matrix weight is linear on bf16-rounded operands, within bf16's bound of fp32",
-          arguments: [([2, 7, 19], 13, true), ([300, 200], 100, false), ([5, 300], 2000, true)])
-    func linear(inputShape: [Int], outFeatures: Int, hasBias: Bool) {
+          arguments: [([2, 7, 19], 13, true), ([300, 200], 100, false), ([5, 300], 2000, true), ([77, 768], 320, true)],
+          paths)
+    func linear(_ shape: (inputShape: [Int], outFeatures: Int, hasBias: Bool), path: GEMM.BF16Path) {
+        let (inputShape, outFeatures, hasBias) = shape
         let input = Tensor.wave(inputShape, seed: 0.4)
         let weight = Tensor.wave([outFeatures, inputShape.last!], seed: 0.5, amplitude: 0.2)
         let bias = hasBias ? Tensor.wave([outFeatures], seed: 0.6) : nil
-        let output = input.linear(weight: BF16Matrix(weight), bias: bias)
+        let output = input.linear(weight: BF16Matrix(weight, path: path), bias: bias)
         #expect(output.shape == Array(inputShape.dropLast()) + [outFeatures])
 
         let rounded = Self.roundedToBF16(input).linear(weight: Self.roundedToBF16(weight), bias: bias)
@@ -203,13 +243,15 @@ struct BF16ModelPathTests {
         return largest / scale
     }
 
-    @Test("bf16 attention agrees with fp32 attention within 2e-2 relative, causal or not", arguments: [false, true])
-    func attention(causal: Bool) {
+    @Test("bf16 attention agrees with fp32 attention within 2e-2 relative, causal or not, on every kernel",
+          arguments: [false, true], BF16Tests.paths)
+    func attention(causal: Bool, path: GEMM.BF16Path) {
         let q = Tensor(shape: [2, 77, 64], scalars: Self.values(2 * 77 * 64, seed: 1))
         let k = Tensor(shape: [2, 77, 64], scalars: Self.values(2 * 77 * 64, seed: 2))
         let v = Tensor(shape: [2, 77, 64], scalars: Self.values(2 * 77 * 64, seed: 3))
         let exact = Attention.scaledDotProduct(query: q, key: k, value: v, heads: 4, causal: causal, tileBudget: 77 * 16)
-        let rounded = Attention.scaledDotProduct(query: q, key: k, value: v, heads: 4, causal: causal, tileBudget: 77 * 16, bf16: true)
+        let rounded = Attention.scaledDotProduct(query: q, key: k, value: v, heads: 4, causal: causal, tileBudget: 77 * 16, bf16: true,
+                                                   bf16Path: path)
         let error = Self.relativeError(exact, rounded)
         #expect(error < 2e-2 && error > 0, "relative error \(error)")
     }

@@ -28,12 +28,13 @@ struct WinogradBF16Tests {
     /// Against fp32: each output may be off by 2⁻⁸ times the products' magnitudes carried through the transforms.
     /// F(2×2, 3×3)'s |Aᵀ|, |G|, |Bᵀ| carry at most 8/3 of the direct magnitude per dimension, so the bound is
     /// (8/3)² ≈ 7.1 times the direct bf16 bound; the mean error must stay near a direct bf16 convolution's.
-    @Test("matches the fp32 convolution within bf16's bound through the transforms", arguments: cases)
-    func matchesFP32(_ c: Case) {
+    @Test("matches the fp32 convolution within bf16's bound through the transforms, on every kernel",
+          arguments: cases, BF16Tests.paths)
+    func matchesFP32(_ c: Case, path: GEMM.BF16Path) {
         let x = Self.input(c), w = Self.weight(c)
         let bias = Tensor(shape: [c.outChannels], scalars: BF16ModelPathTests.values(c.outChannels, seed: 13))
         let geometry = Conv2dGeometry(stride: 1, padding: 1)
-        let output = x.conv2d(winograd: WinogradBF16Weight(w), bias: bias)
+        let output = x.conv2d(winograd: WinogradBF16Weight(w, path: path), bias: bias)
         let exact = x.conv2d(weight: w, bias: bias, geometry: geometry, algorithm: .direct)
         #expect(output.shape == exact.shape)
         let magnitude = BF16Tests.absolute(x).conv2d(weight: BF16Tests.absolute(w), geometry: geometry, algorithm: .direct)

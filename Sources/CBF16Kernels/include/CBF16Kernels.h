@@ -11,6 +11,43 @@
 /// Non-zero when this CPU executes AVX-512 BF16 (`vdpbf16ps`); otherwise the portable path runs.
 int rt_bf16_supported(void);
 
+/// The bf16 GEMM kernels. The portable and AVX-512 BF16 kernels read A packed by rt_bf16_pack (12-row panels);
+/// the AMX kernel (`tdpbf16ps` tiles, also needs AVX-512 BF16) reads its own 32-row tile layout. Pack with
+/// rt_bf16_kernel_pack for the kernel that will run the product.
+typedef enum { RT_BF16_PORTABLE = 0, RT_BF16_AVX512 = 1, RT_BF16_AMX = 2 } rt_bf16_kernel;
+
+/// Non-zero when this CPU (and, for AMX, the OS: Linux grants tile state per process) can run `kernel`.
+int rt_bf16_kernel_available(rt_bf16_kernel kernel);
+
+/// The fastest available kernel: AMX, else AVX-512 BF16, else portable.
+rt_bf16_kernel rt_bf16_best_kernel(void);
+
+/// "amx-bf16", "avx512-bf16" or "portable": the kernel bf16 products run on by default (rt_bf16_best_kernel).
+const char *rt_bf16_kernel_name(void);
+
+/// The name of `kernel`, as rt_bf16_kernel_name spells it.
+const char *rt_bf16_kernel_label(rt_bf16_kernel kernel);
+
+/// Which A layout `kernel` reads: 0 for 12-row panels (portable, AVX-512 BF16), 1 for AMX tile panels.
+int rt_bf16_layout(rt_bf16_kernel kernel);
+
+/// Rows per packed A panel in `kernel`'s layout: split A's rows across workers only at multiples of this.
+long rt_bf16_kernel_panel_rows(rt_bf16_kernel kernel);
+
+/// uint16 elements between consecutive A panels in `kernel`'s layout, for a matrix with k columns.
+size_t rt_bf16_kernel_panel_stride(rt_bf16_kernel kernel, long k);
+
+/// uint16 elements the packed form of an m x k matrix needs in `kernel`'s layout.
+size_t rt_bf16_kernel_packed_count(rt_bf16_kernel kernel, long m, long k);
+
+/// Packs fp32 row-major a[m x k] (leading dimension lda) for `kernel`, rounding to nearest even; padding is zero.
+void rt_bf16_kernel_pack(rt_bf16_kernel kernel, long m, long k, const float *a, long lda, uint16_t *packed);
+
+/// rt_bf16_gemm on `kernel`, A packed by rt_bf16_kernel_pack for that kernel. A kernel the CPU lacks falls back
+/// to the next one reading the same layout (AVX-512 BF16 to portable); AMX-packed A without AMX aborts.
+void rt_bf16_kernel_gemm(rt_bf16_kernel kernel, long m, long n, long k, const uint16_t *packed_a, const float *b,
+                         long ldb, int b_transposed, float *c, long c_row_stride, long c_col_stride, float beta);
+
 /// Rows per packed A panel: split A's rows across workers only at multiples of this.
 long rt_bf16_panel_rows(void);
 

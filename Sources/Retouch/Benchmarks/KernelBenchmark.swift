@@ -11,7 +11,8 @@ public struct KernelBenchmark: Sendable {
 
     /// The figures' names, in the order they run.
     public static let figureNames = ["sgemm-2048", "gemm-2048", "bf16-gemm-2048", "conv3x3-320-64x64", "conv3x3-640-32x32",
-                                     "conv1x1-1280-16x16", "attention-4096x8x40", "groupnorm-320-64x64"]
+                                     "conv1x1-1280-16x16", "attention-4096x8x40", "bf16-attention-4096x8x40",
+                                     "groupnorm-320-64x64"]
         + winogradShapes.map(\.name) + linearShapes.flatMap { ["linear-\($0.name)", "bf16-linear-\($0.name)"] }
         + bf16WinogradShapes.map(\.name)
 
@@ -55,7 +56,7 @@ public struct KernelBenchmark: Sendable {
             if let sgemmRate { report(BenchmarkFigure("\(name)-of-sgemm", 100 * rate / sgemmRate, "%")) }
         }
         if wanted("bf16-gemm-2048") {
-            // bf16 weights × fp32 activations through GEMM.multiplyBF16 (AVX-512 BF16, or the portable path).
+            // bf16 weights × fp32 activations through GEMM.multiplyBF16 (AMX, AVX-512 BF16 or the portable path).
             relative("bf16-gemm-2048", bf16GemmRate(size: 2048))
         }
         for (name, channels, size, kernel) in [("conv3x3-320-64x64", 320, 64, 3), ("conv3x3-640-32x32", 640, 32, 3),
@@ -81,6 +82,16 @@ public struct KernelBenchmark: Sendable {
             report(BenchmarkFigure("attention-4096x8x40-seconds", seconds, "s"))
             report(BenchmarkFigure("attention-4096x8x40-peak-rss", Double(peak) / 1e6, "MB"))
             report(BenchmarkFigure("attention-4096x8x40-peak-growth", Double(peak - before) / 1e6, "MB"))
+        }
+        if wanted("bf16-attention-4096x8x40") {
+            // The UNet's top-level self-attention at 512 px as `Precision.bf16` models run it (bf16 kernel).
+            let (tokens, heads, dim) = (4096, 8, 40)
+            let q = Tensor(shape: [1, tokens, heads * dim], repeating: 0.01)
+            let seconds = BenchmarkClock.medianSeconds(runs: runs) {
+                _ = Attention.scaledDotProduct(query: q, key: q, value: q, heads: heads, bf16: true)
+            }
+            relative("bf16-attention-4096x8x40", 4.0 * Double(tokens * tokens * dim * heads) / seconds / 1e9)
+            report(BenchmarkFigure("bf16-attention-4096x8x40-seconds", seconds, "s"))
         }
         if wanted("groupnorm-320-64x64") {
             let input = Tensor(shape: [1, 320, 64, 64], repeating: 0.5)
