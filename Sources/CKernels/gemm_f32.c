@@ -215,6 +215,8 @@ static const gemm_kernel avx2_kernel = {
 
 #define AVX512 __attribute__((target("avx512f")))
 #define AVX512_MR 12
+#define AVX512_KC 384   // one A panel (12 x 384 floats, 18 KB) stays in L1 ...
+#define AVX512_NC 512   // ... while it meets the whole 384 x 512 block of B (768 KB) from L2
 #define AVX512_NR 32
 
 /// Lanes below `count` set (count clamped to 0..16).
@@ -290,6 +292,7 @@ AVX512 static inline __attribute__((always_inline)) void tile_avx512(int vectors
                                                                      long nr, float alpha, float beta, int first) {
     __m512 acc0[AVX512_MR], acc1[AVX512_MR];
     for (int r = 0; r < AVX512_MR; r++) acc0[r] = acc1[r] = _mm512_setzero_ps();
+#pragma clang loop unroll_count(4)
     for (long p = 0; p < kc; p++) {
         __m512 b0 = _mm512_load_ps(b + p * AVX512_NR);
         __m512 b1 = vectors > 1 ? _mm512_load_ps(b + p * AVX512_NR + 16) : b0;
@@ -325,7 +328,7 @@ AVX512 static void kernel_avx512(long kc, const float *a, const float *b, float 
 }
 
 static const gemm_kernel avx512_kernel = {
-    AVX512_MR, AVX512_NR, 384, AVX512_MR * 32, AVX512_NR * 16,
+    AVX512_MR, AVX512_NR, AVX512_KC, AVX512_MR * 32, AVX512_NC,
     pack_avx512_a, pack_avx512_b, kernel_avx512,
 };
 
