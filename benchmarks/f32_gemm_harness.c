@@ -95,7 +95,7 @@ static void bench(const char *name, long m, long n, long k, int ta, int tb) {
 int main(int argc, char **argv) {
     openblas_set_num_threads(1);
     char brand[64];
-    rt_cpu_brand(brand, sizeof brand);
+    rt_cpu_model_name(brand, sizeof brand);
     printf("cpu '%s' features 0x%x, best kernel %s, OpenBLAS core %s\n", brand, rt_cpu_features(),
            kernel_names[rt_gemm_f32_best()], openblas_get_corename());
     if (argc > 1 && !strcmp(argv[1], "check")) {

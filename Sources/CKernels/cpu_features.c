@@ -3,6 +3,7 @@
 // counts only when both agree, so a hypervisor or kernel that disables AVX-512 state can never select an
 // AVX-512 kernel.
 #include "CKernels.h"
+#include <stdio.h>
 #include <string.h>
 #if defined(__x86_64__)
 #include <cpuid.h>
@@ -58,9 +59,7 @@ unsigned int rt_cpu_features(void) {
     return (unsigned int)cached;
 }
 
-int rt_cpu_brand(char *out, long capacity) {
-    if (capacity <= 0) return 0;
-    out[0] = 0;
+static int cpuid_brand(char *out, long capacity) {
     if (__get_cpuid_max(0x80000000, 0) < 0x80000004 || capacity < 49) return 0;
     unsigned int words[12];
     for (unsigned int i = 0; i < 3; i++)
@@ -74,9 +73,44 @@ int rt_cpu_brand(char *out, long capacity) {
 
 unsigned int rt_cpu_features(void) { return 0; }
 
-int rt_cpu_brand(char *out, long capacity) {
-    if (capacity > 0) out[0] = 0;
+static int cpuid_brand(char *out, long capacity) {
+    (void)out;
+    (void)capacity;
     return 0;
 }
 
 #endif
+
+/// The value of /proc/cpuinfo's first "model name" line (Linux), trimmed.
+static int proc_model_name(char *out, long capacity) {
+    FILE *file = fopen("/proc/cpuinfo", "r");
+    if (!file) return 0;
+    char line[512];
+    int found = 0;
+    while (!found && fgets(line, sizeof line, file)) {
+        if (strncmp(line, "model name", 10) != 0) continue;
+        char *value = strchr(line, ':');
+        if (!value) continue;
+        value++;
+        while (*value == ' ' || *value == '\t') value++;
+        value[strcspn(value, "\n")] = 0;
+        snprintf(out, (size_t)capacity, "%s", value);
+        found = out[0] != 0;
+    }
+    fclose(file);
+    return found;
+}
+
+int rt_cpu_model_name(char *out, long capacity) {
+    if (capacity <= 0) return 0;
+    out[0] = 0;
+    if (cpuid_brand(out, capacity)) {
+        long start = 0, end = (long)strlen(out);   // brand strings may be padded with spaces
+        while (out[start] == ' ') start++;
+        while (end > start && out[end - 1] == ' ') end--;
+        memmove(out, out + start, (size_t)(end - start));
+        out[end - start] = 0;
+        if (out[0]) return 1;
+    }
+    return proc_model_name(out, capacity);
+}

@@ -98,9 +98,9 @@ enum {
 
 /// The RT_CPU_* bits of this CPU (0 on non-x86 machines).
 unsigned int rt_cpu_features(void);
-/// Writes the CPUID brand string (48 characters and a terminating zero; needs capacity >= 49) into `out`.
-/// Returns 0, leaving `out` empty, when the CPU has none.
-int rt_cpu_brand(char *out, long capacity);
+/// Writes the CPU's model name into `out` (at most capacity - 1 characters and a zero): the CPUID brand string
+/// (needs capacity >= 49), else /proc/cpuinfo's "model name". Returns 0, leaving `out` empty, when neither exists.
+int rt_cpu_model_name(char *out, long capacity);
 
 // MARK: - fp32 GEMM (gemm_f32.c)
 
