@@ -41,12 +41,12 @@ public struct CPUReport: Sendable {
     }
 
     /// `name: value` lines: `cpu`, `cpu-features` (usable ones; `cpu-features-missing` for the rest), one per
-    /// product's kernel, and `openblas-core`.
+    /// product's kernel, and `openblas-core` (marked as the reference only unless fp32 products run on OpenBLAS).
     public var lines: [String] {
         let usable = features.filter(\.usable).map(\.name), missing = features.filter { !$0.usable }.map(\.name)
         return ["cpu: \(modelName)", "cpu-features: \(usable.isEmpty ? "none" : usable.joined(separator: " "))"]
             + (missing.isEmpty ? [] : ["cpu-features-missing: \(missing.joined(separator: " "))"])
             + kernels.map { "\($0.product): \($0.kernel)" }
-            + ["openblas-core: \(openBLASCore) (reference only)"]
+            + ["openblas-core: \(openBLASCore)\(GEMM.automaticF32Kernel == .openblas ? "" : " (reference only)")"]
     }
 }
