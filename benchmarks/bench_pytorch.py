@@ -50,14 +50,18 @@ def inpaint_512():
     print(f"inpaint-512: {time.perf_counter() - start:.2f} s", flush=True)
 
 
-def median_seconds(runs, body):
+def measure(name, runs, body, digits=2):
+    """Prints `name: s` (median wall time after one warm-up) and `name-cpu: s` (median process CPU time, all
+    threads: steadier than wall time on a machine other processes share), as `retouch bench models` does."""
     body()
-    times = []
+    times, cpu = [], []
     for _ in range(runs):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         body()
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        cpu.append(time.process_time() - start_cpu)
+    print(f"{name}: {statistics.median(times):.{digits}f} s", flush=True)
+    print(f"{name}-cpu: {statistics.median(cpu):.{digits}f} s", flush=True)
 
 
 def main():
@@ -71,7 +75,7 @@ def main():
         if wanted("text-encode"):
             model = CLIPTextModel(SD15_CLIP).eval()
             ids = torch.full((2, 77), 320, dtype=torch.long)
-            print(f"text-encode: {median_seconds(args.runs, lambda: model(ids)):.4f} s", flush=True)
+            measure("text-encode", args.runs, lambda: model(ids), digits=4)
             del model
         if wanted("unet-step-256") or wanted("unet-step-512"):
             unet = UNet2DConditionModel(**SD15_UNET).eval()
@@ -79,17 +83,16 @@ def main():
             for size in (256, 512):
                 if wanted(f"unet-step-{size}"):
                     latent = torch.full((2, 4, size // 8, size // 8), 0.5)
-                    seconds = median_seconds(args.runs, lambda: unet(latent, 981, encoder_hidden_states=context))
-                    print(f"unet-step-{size}: {seconds:.2f} s", flush=True)
+                    measure(f"unet-step-{size}", args.runs, lambda: unet(latent, 981, encoder_hidden_states=context))
             del unet
         if wanted("vae-encode-512") or wanted("vae-decode-512"):
             vae = AutoencoderKL(**SD15_VAE).eval()
             if wanted("vae-encode-512"):
                 image = torch.full((1, 3, 512, 512), 0.2)
-                print(f"vae-encode-512: {median_seconds(args.runs, lambda: vae.encode(image)):.2f} s", flush=True)
+                measure("vae-encode-512", args.runs, lambda: vae.encode(image))
             if wanted("vae-decode-512"):
                 latent = torch.full((1, 4, 64, 64), 0.2)
-                print(f"vae-decode-512: {median_seconds(args.runs, lambda: vae.decode(latent)):.2f} s", flush=True)
+                measure("vae-decode-512", args.runs, lambda: vae.decode(latent))
         if wanted("inpaint-512"):
             inpaint_512()
     print(f"peak-rss: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f} MB")

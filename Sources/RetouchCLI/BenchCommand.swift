@@ -1,6 +1,13 @@
 import ArgumentParser
 import Retouch
 import RetouchModels
+import RetouchTensor
+
+/// Prints the CPU, its features and each product's kernel before any figure, so every figure names its machine.
+private func printCPUReport() {
+    for line in CPUReport.current.lines { print(line) }
+    fflushStdout()
+}
 
 /// `retouch bench`: performance figures, one `name: value unit` line each.
 struct BenchCommand: ParsableCommand {
@@ -31,6 +38,7 @@ struct KernelsBench: ParsableCommand {
     }
 
     func run() throws {
+        printCPUReport()
         KernelBenchmark(runs: runs).run(only: Set(only)) { print($0, terminator: "\n"); fflushStdout() }
     }
 }
@@ -47,6 +55,9 @@ struct ModelsBench: ParsableCommand {
     @Option(help: "Run only this figure (repeatable): \(ModelBenchmark.figureNames.joined(separator: ", ")).")
     var only: [String] = []
 
+    @Option(help: "fp32 GEMM kernel for every product: \(GEMM.F32Kernel.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var gemm = GEMM.F32Kernel.automatic.rawValue
+
     @Option(help: "Model residency for inpaint-512: lean (the CLI's one-shot default) or keep-all.")
     var residency = "lean"
 
@@ -55,6 +66,10 @@ struct ModelsBench: ParsableCommand {
 
     func validate() throws {
         guard runs > 0 else { throw ValidationError("--runs must be positive") }
+        guard let kernel = GEMM.F32Kernel(rawValue: gemm) else {
+            throw ValidationError("--gemm must be one of \(GEMM.F32Kernel.allCases.map(\.rawValue).joined(separator: ", ")); got '\(gemm)'")
+        }
+        guard kernel.isSupported else { throw ValidationError("--gemm \(gemm): this CPU cannot run that kernel") }
         guard Precision(rawValue: precision) != nil else { throw ValidationError("--precision must be fp32 or bf16; got '\(precision)'") }
         guard Residency(rawValue: residency) != nil else { throw ValidationError("--residency must be lean or keep-all; got '\(residency)'") }
         for name in only where !ModelBenchmark.figureNames.contains(name) {
@@ -63,6 +78,8 @@ struct ModelsBench: ParsableCommand {
     }
 
     func run() throws {
+        GEMM.runAutomatic(on: GEMM.F32Kernel(rawValue: gemm) ?? .automatic)
+        printCPUReport()
         try ModelBenchmark(runs: runs, residency: Residency(rawValue: residency) ?? .lean,
                            precision: Precision(rawValue: precision) ?? .fp32).run(only: Set(only)) { print($0); fflushStdout() }
     }

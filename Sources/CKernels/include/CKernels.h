@@ -78,3 +78,47 @@ void rt_winograd2_output(const float *m, long channels, long channel_stride, lon
 /// glibc: serve every allocation from the heaps (no per-buffer mappings) and keep freed memory for reuse, so a
 /// tensor of a size seen before costs no page faults; `rt_release_free_memory` gives it back between phases.
 void rt_reuse_freed_buffers(void);
+
+// MARK: - CPU features (cpu_features.c)
+
+/// Instruction-set extensions, each set only when CPUID reports it and XGETBV shows the operating system saves
+/// its register state (ymm for AVX2/FMA, opmask and zmm for AVX-512, tile data for AMX).
+enum {
+    RT_CPU_SSE4_2 = 1 << 0,
+    RT_CPU_AVX2 = 1 << 1,
+    RT_CPU_FMA = 1 << 2,
+    RT_CPU_AVX512F = 1 << 3,
+    RT_CPU_AVX512BW = 1 << 4,
+    RT_CPU_AVX512_BF16 = 1 << 5,
+    RT_CPU_AVX512_FP16 = 1 << 6,
+    RT_CPU_AMX_TILE = 1 << 7,
+    RT_CPU_AMX_BF16 = 1 << 8,
+    RT_CPU_AMX_INT8 = 1 << 9,
+};
+
+/// The RT_CPU_* bits of this CPU (0 on non-x86 machines).
+unsigned int rt_cpu_features(void);
+/// Writes the CPU's model name into `out` (at most capacity - 1 characters and a zero): the CPUID brand string
+/// (needs capacity >= 49), else /proc/cpuinfo's "model name". Returns 0, leaving `out` empty, when neither exists.
+int rt_cpu_model_name(char *out, long capacity);
+
+// MARK: - fp32 GEMM (gemm_f32.c)
+
+/// The fp32 GEMM micro-kernels. Each is a complete GEMM; they differ only in the instructions they use.
+typedef enum {
+    RT_GEMM_F32_PORTABLE = 0,   ///< plain C, any CPU
+    RT_GEMM_F32_AVX2 = 1,       ///< AVX2 + FMA, 6 x 16 micro-tile
+    RT_GEMM_F32_AVX512 = 2,     ///< AVX-512F, 12 x 32 micro-tile
+} rt_gemm_f32_kernel;
+
+/// Whether this CPU (and operating system) can run `kernel`.
+int rt_gemm_f32_supported(rt_gemm_f32_kernel kernel);
+/// The fastest kernel this CPU can run.
+rt_gemm_f32_kernel rt_gemm_f32_best(void);
+
+/// Row-major C[m x n] = alpha * op(A)[m x k] * op(B)[k x n] + beta * C on the calling thread, with the semantics of
+/// cblas_sgemm(CblasRowMajor, ...): op(A) is A (m x k, row stride lda) or, when `transpose_a`, the transpose of
+/// A stored k x m; likewise B. With beta == 0, C is only written (it may hold NaN). When alpha == 0 or k == 0,
+/// A and B are not read. `kernel` must be supported (an unsupported one runs the portable kernel).
+void rt_gemm_f32(rt_gemm_f32_kernel kernel, int transpose_a, int transpose_b, long m, long n, long k, float alpha,
+                 const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc);

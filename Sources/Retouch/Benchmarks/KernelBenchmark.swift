@@ -10,9 +10,9 @@ public struct KernelBenchmark: Sendable {
     public init(runs: Int = 5) { self.runs = runs }
 
     /// The figures' names, in the order they run.
-    public static let figureNames = ["sgemm-2048", "gemm-2048", "bf16-gemm-2048", "conv3x3-320-64x64", "conv3x3-640-32x32",
-                                     "conv1x1-1280-16x16", "attention-4096x8x40", "bf16-attention-4096x8x40",
-                                     "groupnorm-320-64x64"]
+    public static let figureNames = ["sgemm-2048", "gemm-2048", "gemm-2048-openblas", "bf16-gemm-2048", "conv3x3-320-64x64",
+                                     "conv3x3-640-32x32", "conv1x1-1280-16x16", "attention-4096x8x40",
+                                     "bf16-attention-4096x8x40", "groupnorm-320-64x64"]
         + winogradShapes.map(\.name) + linearShapes.flatMap { ["linear-\($0.name)", "bf16-linear-\($0.name)"] }
         + bf16WinogradShapes.map(\.name)
 
@@ -44,12 +44,17 @@ public struct KernelBenchmark: Sendable {
         var sgemmRate: Double?
 
         if wanted("sgemm-2048") {
-            let rate = GEMM.withOpenBLASThreads(Parallel.workerCount) { gemmRate(size: 2048, ours: false) }
+            // OpenBLAS with its own threads and its own choice of core (the reference line).
+            let rate = GEMM.withOpenBLASThreads(Parallel.workerCount) { gemmRate(size: 2048, kernel: .openblas, parallel: false) }
             sgemmRate = rate
             report(BenchmarkFigure("sgemm-2048", rate, "GFLOP/s"))
         }
         if wanted("gemm-2048") {
-            report(BenchmarkFigure("gemm-2048", gemmRate(size: 2048, ours: true), "GFLOP/s"))
+            report(BenchmarkFigure("gemm-2048", gemmRate(size: 2048, kernel: .automatic, parallel: true), "GFLOP/s"))
+        }
+        if wanted("gemm-2048-openblas") {
+            // The same split across workers, each slab on single-threaded OpenBLAS (Retouch's path before its own kernels).
+            report(BenchmarkFigure("gemm-2048-openblas", gemmRate(size: 2048, kernel: .openblas, parallel: true), "GFLOP/s"))
         }
         func relative(_ name: String, _ rate: Double) {
             report(BenchmarkFigure(name, rate, "GFLOP/s"))
@@ -174,14 +179,14 @@ public struct KernelBenchmark: Sendable {
         report(BenchmarkFigure("\(name)-rate", 2.0 * Double(channels * channels * 9 * size * size) / winograd / 1e9, "GFLOP/s"))
     }
 
-    private func gemmRate(size: Int, ours: Bool) -> Double {
+    private func gemmRate(size: Int, kernel: GEMM.F32Kernel, parallel: Bool) -> Double {
         let a = [Float](repeating: 0.5, count: size * size)
         var c = [Float](repeating: 0, count: size * size)
         let seconds = BenchmarkClock.medianSeconds(runs: runs) {
             a.withUnsafeBufferPointer { a in
                 c.withUnsafeMutableBufferPointer { c in
                     GEMM.multiply(m: size, n: size, k: size, a: a.baseAddress!, lda: size, b: a.baseAddress!, ldb: size,
-                                  c: c.baseAddress!, ldc: size, parallel: ours)
+                                  c: c.baseAddress!, ldc: size, parallel: parallel, kernel: kernel)
                 }
             }
         }

@@ -67,18 +67,28 @@ public struct ModelBenchmark: Sendable {
 
     private func measure(_ name: String, _ report: (BenchmarkFigure) -> Void, _ body: () -> Void) {
         body()   // warm-up
-        var seconds: [Double] = []
+        var seconds: [Double] = [], cpuSeconds: [Double] = []
         var operations = 0
         for _ in 0..<max(1, runs) {
             let before = GEMM.operationCount.load(ordering: .relaxed)
-            let start = DispatchTime.now().uptimeNanoseconds
+            let start = DispatchTime.now().uptimeNanoseconds, startCPU = Self.processCPUSeconds()
             body()
             seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            cpuSeconds.append(Self.processCPUSeconds() - startCPU)
             operations = GEMM.operationCount.load(ordering: .relaxed) - before
         }
         let median = seconds.sorted()[seconds.count / 2]
         report(BenchmarkFigure(name, median, "s"))
         report(BenchmarkFigure("\(name)-rate", Double(operations) / median / 1e9, "GFLOP/s"))
+        // All threads' CPU time: steadier than wall time when other processes share the cores.
+        report(BenchmarkFigure("\(name)-cpu", cpuSeconds.sorted()[cpuSeconds.count / 2], "s"))
+    }
+
+    /// CPU seconds of every thread of this process so far.
+    private static func processCPUSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
     /// One guided 512 px UNet step in bf16 against fp32 with the same random weights, on a noise latent and a
