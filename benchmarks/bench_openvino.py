@@ -22,7 +22,7 @@ import torch
 from diffusers import AutoencoderKL, UNet2DConditionModel
 from transformers import CLIPTextModel
 
-from bench_pytorch import FIGURES, SD15_CLIP, SD15_UNET, SD15_VAE, median_seconds
+from bench_pytorch import FIGURES, SD15_CLIP, SD15_UNET, SD15_VAE, measure
 
 PRECISIONS = {"fp32": "f32", "bf16": "bf16"}
 BUILDERS = {"clip": lambda: CLIPTextModel(SD15_CLIP), "unet": lambda: UNet2DConditionModel(**SD15_UNET),
@@ -102,8 +102,7 @@ def time_figure(core, name, model, call, inputs, args, precision):
     if inference_precision(compiled) != precision:
         print(f"note: {name} ran in {inference_precision(compiled)}", flush=True)
     request, arrays = compiled.create_infer_request(), [x.numpy() for x in inputs]
-    seconds = median_seconds(args.runs, lambda: request.infer(arrays))
-    print(f"{name}: {seconds:.4f} s" if name == "text-encode" else f"{name}: {seconds:.2f} s", flush=True)
+    measure(name, args.runs, lambda: request.infer(arrays), digits=4 if name == "text-encode" else 2)
     if args.kernels:
         print(f"kernels {name}: {kernel_shares(request)}", flush=True)
 
