@@ -38,8 +38,16 @@ public struct DiffusersFolder: Sendable {
     /// The text encoder's config.
     public func textEncoderConfig() throws -> CLIPTextConfig { try CLIPTextConfig(config("text_encoder")) }
 
-    /// The weights of `component` (`unet`, `vae`: `diffusion_pytorch_model`; `text_encoder`: `model`).
-    public func weights(_ component: String) throws -> SafetensorsWeights {
+    /// The weights of `component` (`unet`, `vae`: `diffusion_pytorch_model`; `text_encoder`: `model`), under
+    /// canonical names: the text encoder's are `text_model.*` whether or not the files carry that prefix
+    /// (transformers ≥ 5.6 writes them without it; see `TextEncoderKeyNames`).
+    public func weights(_ component: String) throws -> any WeightSource {
+        let files = try storedWeights(component)
+        return component == "text_encoder" ? TextEncoderKeyNames(files) : files
+    }
+
+    /// The weights of `component` as the files name them.
+    public func storedWeights(_ component: String) throws -> SafetensorsWeights {
         let folder = url.appendingPathComponent(component)
         let base = component == "text_encoder" ? "model" : "diffusion_pytorch_model"
         let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []

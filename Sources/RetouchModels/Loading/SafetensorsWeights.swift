@@ -3,20 +3,29 @@ import RetouchSafetensors
 import RetouchTensor
 import RetouchChecks
 
-/// Weights from one or more safetensors files (several for sharded checkpoints), read on demand.
+/// Weights from one or more tensor files (several for sharded checkpoints), read on demand.
 public struct SafetensorsWeights: WeightSource {
-    private let files: [SafetensorsFile]
+    private let files: [any TensorArchive]
     private let fileForName: [String: Int]
+    private let shapes: [String: [Int]]
     /// The file (or first shard) path.
     public let origin: String
 
-    /// Opens and validates every file; a tensor name present in two files is an error.
+    /// Opens and validates every file (any format `TensorArchives` reads); a tensor name present in two files is an error.
     public init(urls: [URL]) throws {
         require(!urls.isEmpty, "SafetensorsWeights needs at least one file")
-        files = try urls.map { try SafetensorsFile(url: $0) }
+        try self.init(archives: urls.map { try TensorArchives.open($0) })
+    }
+
+    /// Weights over files already open; a tensor name present in two files is an error.
+    public init(archives: [any TensorArchive]) throws {
+        require(!archives.isEmpty, "SafetensorsWeights needs at least one file")
+        files = archives
         var map: [String: Int] = [:]
+        var shapes: [String: [Int]] = [:]
         for (index, file) in files.enumerated() {
-            for name in file.entries.keys {
+            for (name, shape) in file.shapes {
+                shapes[name] = shape
                 if let other = map[name] {
                     throw ModelLoadingError(origin: file.path, key: name, problem: "also present in \(files[other].path)")
                 }
@@ -24,13 +33,15 @@ public struct SafetensorsWeights: WeightSource {
             }
         }
         fileForName = map
-        origin = urls.count == 1 ? urls[0].path : "\(urls[0].deletingLastPathComponent().path) (\(urls.count) shards)"
+        self.shapes = shapes
+        let first = URL(fileURLWithPath: archives[0].path)
+        origin = archives.count == 1 ? first.path : "\(first.deletingLastPathComponent().path) (\(archives.count) shards)"
     }
 
     public var tensorNames: Set<String> { Set(fileForName.keys) }
 
     public func shape(of name: String) -> [Int]? {
-        fileForName[name].flatMap { files[$0].entries[name]?.shape }
+        shapes[name]
     }
 
     public func tensor(_ name: String) throws -> Tensor {

@@ -55,9 +55,8 @@ public struct LDMCheckpoint: Sendable {
     /// Opens `url` (safetensors only: pickle checkpoints are refused, see `CheckpointFormat`), infers the
     /// architecture and maps every tensor.
     public init(url: URL, options: Options = .init()) throws {
-        try CheckpointFormat.requireSafetensors(at: url)
-        let file = try SafetensorsFile(url: url)
-        let plan = try LDMCheckpointPlan(shapes: file.entries.mapValues(\.shape), origin: file.path)
+        let file = try TensorArchives.open(url)
+        let plan = try LDMCheckpointPlan(shapes: file.shapes, origin: file.path)
         self.url = url
         unetLayout = plan.unetLayout
         vaeLayout = plan.vaeLayout

@@ -18,9 +18,9 @@ public struct RemappedWeights: WeightSource {
     public let origin: String
     /// Entries by diffusers name.
     public let entries: [String: Entry]
-    private let file: SafetensorsFile
+    private let file: any TensorArchive
 
-    init(file: SafetensorsFile, component: LDMComponent, entries: [String: Entry]) {
+    init(file: any TensorArchive, component: LDMComponent, entries: [String: Entry]) {
         self.file = file
         self.entries = entries
         origin = "\(file.path) (\(component.rawValue))"
