@@ -111,7 +111,12 @@ struct CanvasCommandTests {
         #expect(try Data(contentsOf: directory.appendingPathComponent("taken.png")) == Data("keep".utf8))
     }
 
-    @Test("peak memory of a 2048×512 outpaint is within 1.2× that of a 512×512 one")
+    /// Windowed outpainting keeps model activations at window size; only canvas-sized pixel buffers (the canvas,
+    /// its mask and the composite, a few float copies) grow with the canvas. An unwindowed VAE decode of the
+    /// 2048×512 canvas alone would add about 500 MB (128 channels × 4 bytes per pixel); the bound allows 48 bytes per
+    /// added pixel (about 38 MB). Measured growth: 23 MB on the CI machine, 8 MB on a 2-core AMD EPYC (Zen 4); a
+    /// 1.2× ratio bound failed on CI (1.22) and so was replaced by this one, which states what may grow.
+    @Test("peak memory of a 2048×512 outpaint exceeds a 512×512 one's by canvas buffers only (≤ 48 bytes per added pixel)")
     func outpaintMemoryBounded() throws {
         let directory = try Fixtures.temporaryDirectory()
         let coffee = try ImageIO.read(Fixtures.url("photos/coffee.png"))
@@ -121,9 +126,10 @@ struct CanvasCommandTests {
         let large = try Self.peakMemory(base + ["2048x512", "--anchor", "left", "--output", "large.png"] + Self.common, in: directory)
         #expect(small.status == 0 && large.status == 0)
         #expect(small.kilobytes > 10_000)
-        let ratio = Double(large.kilobytes) / Double(small.kilobytes)
-        print("outpaint peak RSS: 512x512 \(small.kilobytes) KB, 2048x512 \(large.kilobytes) KB, ratio \(ratio)")
-        #expect(ratio <= 1.2, "2048×512 peak \(large.kilobytes) KB vs 512-wide \(small.kilobytes) KB")
+        let addedPixels = 2048 * 512 - 512 * 512
+        let bytesPerAddedPixel = Double(large.kilobytes - small.kilobytes) * 1024 / Double(addedPixels)
+        print("outpaint peak RSS: 512x512 \(small.kilobytes) KB, 2048x512 \(large.kilobytes) KB, \(bytesPerAddedPixel) bytes per added pixel")
+        #expect(bytesPerAddedPixel <= 48, "2048×512 peak \(large.kilobytes) KB vs 512-wide \(small.kilobytes) KB")
     }
 }
 

@@ -155,3 +155,17 @@ struct SingleFileTests {
         #expect(throws: ModelLoadingError.self) { try LDMCheckpoint(url: url) }
     }
 }
+
+/// fp8 single-file checkpoints (UNet stored as `F8_E4M3`) load like fp16 ones.
+@Suite("fp8 single-file checkpoints")
+struct Float8CheckpointTests {
+    @Test("an fp8 UNet checkpoint builds every component")
+    func loads() throws {
+        let url = Fixtures.url("models/tiny-sd1-fp8.safetensors")
+        let checkpoint = try LDMCheckpoint(url: url, options: .init(templates: LDMConfigTemplates(folder: Fixtures.url("models/tiny-sd1"))))
+        let unet = try UNet2DConditionModel(config: UNetConfig(ConfigReader(data: checkpoint.unetConfig, file: url.path)), weights: checkpoint.unet)
+        #expect(unet.config.inChannels == 4)
+        _ = try AutoencoderKL(config: VAEConfig(ConfigReader(data: checkpoint.vaeConfig, file: url.path)), weights: checkpoint.vae)
+        _ = try CLIPTextModel(config: CLIPTextConfig(ConfigReader(data: checkpoint.textEncoderConfig, file: url.path)), weights: checkpoint.textEncoder)
+    }
+}
