@@ -27,6 +27,8 @@ let package = Package(
                        providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg",
                        providers: [.apt(["libjpeg-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto",
+                       providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CTIFF", pkgConfig: "libtiff-4",
                        providers: [.apt(["libtiff-dev"])]),
         // C shims that keep libpng/libjpeg's setjmp/longjmp error handling inside C frames.
@@ -41,7 +43,7 @@ let package = Package(
         // `require`: argument checks that stay in -Ounchecked release builds (every library below uses it).
         .target(name: "RetouchChecks", swiftSettings: releaseFlags),
         // Reading user-named files safely (regular files only, size limits, no blocking on FIFOs) and output checks.
-        .target(name: "RetouchFiles", swiftSettings: releaseFlags),
+        .target(name: "RetouchFiles", dependencies: ["CCrypto"], swiftSettings: releaseFlags),
         .target(name: "RetouchTensor", dependencies: ["RetouchChecks", "CBLAS", "CKernels", "CBF16Kernels"],
                 swiftSettings: releaseFlags),
         .target(name: "RetouchSafetensors", dependencies: ["RetouchTensor", "RetouchFiles"], swiftSettings: releaseFlags),

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian packages Retouch links against (OpenBLAS, libpng, libjpeg-turbo, libtiff), if missing.
+# Installs the Debian packages Retouch links against (OpenBLAS, libpng, libjpeg-turbo, libtiff, OpenSSL's libcrypto for SHA-256), if missing.
 set -euo pipefail
-packages=(libopenblas-dev libpng-dev libjpeg-dev libtiff-dev pkg-config)
+packages=(libopenblas-dev libpng-dev libjpeg-dev libtiff-dev libssl-dev pkg-config)
 if dpkg -s "${packages[@]}" >/dev/null 2>&1; then
   exit 0
 fi

@@ -47,6 +47,8 @@ public struct StableDiffusion: Sendable {
     public var schedulerProblem: String?
     /// A short name for generation parameters (the folder or file name).
     public let name: String
+    /// `Key: value` pairs the infotext writes after `Model` for the files loaded with it (`VAE hash`, `VAE`).
+    public var infotextFields: [(String, String)] = []
 
     /// How to load.
     public struct LoadOptions: Sendable {
@@ -58,6 +60,8 @@ public struct StableDiffusion: Sendable {
         public var residency: Residency
         /// The format of the weight matrices (and so of the products).
         public var precision: Precision
+        /// A VAE to use instead of the checkpoint's (`--vae`): a diffusers VAE folder or a single file (see `StandaloneVAE`).
+        public var vae: String?
         /// Creates options.
         public init(variant: String? = nil, vPrediction: Bool = false, residency: Residency = .keepAll, precision: Precision = .fp32) {
             self.variant = variant
@@ -125,31 +129,50 @@ public struct StableDiffusion: Sendable {
             let schedulerURL = url.appendingPathComponent("scheduler/scheduler_config.json")
             let schedulerConfig = try SchedulerConfig(url: schedulerURL)
             let scheduler = try defaultScheduler(schedulerURL)
+            let replacement = try options.vae.map { try StandaloneVAE(url: vaeURL($0), modelConfig: folder.config("vae").values, variant: options.variant) }
             var model = try StableDiffusion(
                 tokenizer: try CLIPTokenizer(folder: url.appendingPathComponent("tokenizer")),
                 textEncoder: { try CLIPTextModel(config: folder.textEncoderConfig(), weights: folder.weights("text_encoder"), precision: precision) },
                 unet: { try UNet2DConditionModel(config: folder.unetConfig(), weights: folder.weights("unet"), precision: precision) },
-                vae: { try AutoencoderKL(config: folder.vaeConfig(), weights: folder.weights("vae"), precision: precision) },
+                vae: { try replacement.map { try AutoencoderKL(config: $0.config, weights: $0.weights, precision: precision) }
+                        ?? AutoencoderKL(config: folder.vaeConfig(), weights: folder.weights("vae"), precision: precision) },
                 schedulerConfig: schedulerConfig,
                 defaultScheduler: scheduler.kind,
                 name: url.lastPathComponent, residency: options.residency)
             model.schedulerProblem = scheduler.problem
+            model.infotextFields = try replacement.map(vaeFields) ?? []
             return model
         case .singleFile(let url):
             let checkpoint = try LDMCheckpoint(url: url, options: .init(predictionType: options.vPrediction ? .vPrediction : .epsilon))
             let file = url.path
             let precision = options.precision
-            return try StableDiffusion(
+            let replacement = try options.vae.map {
+                try StandaloneVAE(url: vaeURL($0), modelConfig: ConfigReader(data: checkpoint.vaeConfig, file: file).values)
+            }
+            var model = try StableDiffusion(
                 tokenizer: try CLIPTokenizer.bundled(padToken: checkpoint.padToken),
                 textEncoder: { try CLIPTextModel(config: CLIPTextConfig(ConfigReader(data: checkpoint.textEncoderConfig, file: file)),
                                                  weights: checkpoint.textEncoder, precision: precision) },
                 unet: { try UNet2DConditionModel(config: UNetConfig(ConfigReader(data: checkpoint.unetConfig, file: file)),
                                                  weights: checkpoint.unet, precision: precision) },
-                vae: { try AutoencoderKL(config: VAEConfig(ConfigReader(data: checkpoint.vaeConfig, file: file)), weights: checkpoint.vae, precision: precision) },
+                vae: { try replacement.map { try AutoencoderKL(config: $0.config, weights: $0.weights, precision: precision) }
+                        ?? AutoencoderKL(config: VAEConfig(ConfigReader(data: checkpoint.vaeConfig, file: file)), weights: checkpoint.vae, precision: precision) },
                 schedulerConfig: try SchedulerConfig(data: checkpoint.schedulerConfig, file: file),
                 defaultScheduler: .pndm,
                 name: url.deletingPathExtension().lastPathComponent, residency: options.residency)
+            model.infotextFields = try replacement.map(vaeFields) ?? []
+            return model
         }
+    }
+
+    /// A `--vae` argument as a file URL (`~` expanded).
+    static func vaeURL(_ argument: String) -> URL { URL(fileURLWithPath: (argument as NSString).expandingTildeInPath) }
+
+    /// A1111's infotext pairs for a replacement VAE: `VAE hash` (first 10 hex of the file's SHA-256; omitted for a
+    /// sharded folder) and `VAE` (its file or folder name).
+    static func vaeFields(_ vae: StandaloneVAE) throws -> [(String, String)] {
+        let hash = try vae.hashedFile.map { try FileHash.shortHash(of: $0) }
+        return (hash.map { [("VAE hash", $0)] } ?? []) + [("VAE", vae.name)]
     }
 
     /// The scheduler a folder's `scheduler_config.json` names (`_class_name`), or why it has none Retouch implements

@@ -31,6 +31,9 @@ struct DiffusionOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Seed, 0 or more; -1 or none for a random one. The same seed gives diffusers' CPU image.")
     var seed: SeedOption?
 
+    @Option(help: "A VAE to use instead of the model's: a diffusers VAE folder, or a single .safetensors/.ckpt/.pt file (LDM or diffusers names, e.g. vae-ft-mse-840000-ema-pruned).")
+    var vae: String?
+
     @Option(help: "Weight variant to load from a diffusers folder (fp16, bf16).")
     var variant: String?
 
@@ -110,9 +113,11 @@ struct DiffusionOptions: ParsableArguments {
         if precision == Precision.bf16.rawValue, !BF16Matrix.isAccelerated {
             FileHandle.standardError.write(Data("warning: this CPU has neither AMX nor AVX-512 BF16; --precision bf16 runs on the portable path, about 15x slower than fp32\n".utf8))
         }
-        return try StableDiffusion.load(model, options: .init(variant: variant, vPrediction: vPrediction,
-                                                       residency: residency.flatMap(Residency.init(rawValue:)) ?? defaultResidency,
-                                                       precision: Precision(rawValue: precision) ?? .fp32))
+        var options = StableDiffusion.LoadOptions(variant: variant, vPrediction: vPrediction,
+                                                  residency: residency.flatMap(Residency.init(rawValue:)) ?? defaultResidency,
+                                                  precision: Precision(rawValue: precision) ?? .fp32)
+        options.vae = vae
+        return try StableDiffusion.load(model, options: options)
     }
 }
 
@@ -123,7 +128,7 @@ enum DiffusionRun {
                         _ body: (EditPipelines, DiffusionSettings, @escaping EditPipelines.Progress) throws -> (DiffusionResult, [(String, String)])) throws {
         let outputURL = URL(fileURLWithPath: options.output)
         try reportingFailures {
-            try OutputFile.requireWritable(outputURL, inputs: (inputs + [options.model]).map { URL(fileURLWithPath: $0) })
+            try OutputFile.requireWritable(outputURL, inputs: (inputs + [options.model] + [options.vae].compactMap { $0 }).map { URL(fileURLWithPath: $0) })
             let model = try options.loadModel(defaultResidency: residency)
             let settings = options.settings()
             let pipelines = EditPipelines(model: model, vaeTiling: options.tiling())
@@ -133,6 +138,7 @@ enum DiffusionRun {
             for warning in result.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
             var info = Infotext(settings: settings, scheduler: settings.scheduler ?? model.defaultScheduler ?? .pndm,
                                 width: result.image.width, height: result.image.height, model: model.name)
+            info.modelFields = model.infotextFields
             info.extras = extras
             try OutputPath.prepareParent(of: outputURL)
             try ImageIO.write(result.image, to: outputURL, options: ImageWriteOptions(bitDepth: 8, text: ["parameters": info.text]))

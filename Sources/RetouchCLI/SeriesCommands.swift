@@ -107,6 +107,7 @@ enum SeriesRun {
                 }
                 var info = Infotext(settings: used, scheduler: used.scheduler ?? model.defaultScheduler ?? .pndm,
                                     width: result.image.width, height: result.image.height, model: model.name)
+                info.modelFields = model.infotextFields
                 info.extras = extras
                 let url = folder.appendingPathComponent(name)
                 try OutputPath.prepareParent(of: url)

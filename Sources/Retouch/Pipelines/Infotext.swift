@@ -10,6 +10,8 @@ public struct Infotext: Sendable {
     public var width: Int, height: Int
     /// Model name.
     public var model: String
+    /// Pairs describing the loaded model's files, written right after `Model` as A1111 does (`VAE hash`, `VAE`).
+    public var modelFields: [(String, String)] = []
     /// Extra `Key: value` pairs in order (denoising strength, mask blur, …).
     public var extras: [(String, String)] = []
 
@@ -42,6 +44,7 @@ public struct Infotext: Sendable {
         var fields = [("Steps", "\(settings.steps)"), ("Sampler", Self.samplerName(scheduler)),
                       ("CFG scale", "\(settings.guidance)"), ("Seed", "\(settings.seed)"), ("Size", "\(width)x\(height)"),
                       ("Model", model)]
+        fields += modelFields
         fields += extras
         fields.append(("Version", "Retouch 0.1.0"))
         var lines = [settings.prompt]

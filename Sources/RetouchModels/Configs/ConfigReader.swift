@@ -20,6 +20,12 @@ public struct ConfigReader {
         self.values = values
     }
 
+    /// Values already decoded (a config built in code, or another component's), reported as coming from `file`.
+    public init(values: [String: JSONValue], file: String) {
+        self.file = file
+        self.values = values
+    }
+
     /// Reads and parses the file at `url`.
     public init(url: URL) throws {
         let data: Data

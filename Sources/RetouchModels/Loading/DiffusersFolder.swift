@@ -48,8 +48,13 @@ public struct DiffusersFolder: Sendable {
 
     /// The weights of `component` as the files name them.
     public func storedWeights(_ component: String) throws -> SafetensorsWeights {
-        let folder = url.appendingPathComponent(component)
         let base = component == "text_encoder" ? "model" : "diffusion_pytorch_model"
+        return try Self.componentWeights(in: url.appendingPathComponent(component), base: base, variant: variant)
+    }
+
+    /// The weights in one component folder (`unet/`, a standalone VAE repository, …) named `base` (`model`,
+    /// `diffusion_pytorch_model`), preferring `variant`, then unsuffixed files, then any of fp16, bf16, fp32.
+    public static func componentWeights(in folder: URL, base: String, variant: String?) throws -> SafetensorsWeights {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         guard !files.isEmpty else {
             throw ModelLoadingError(origin: folder.path, problem: "component folder is missing or empty")
@@ -70,7 +75,7 @@ public struct DiffusersFolder: Sendable {
         throw ModelLoadingError(origin: folder.path, problem: "no \(wanted) (or sharded index) found; files present: \(files.sorted().joined(separator: ", "))")
     }
 
-    private func weightFiles(in folder: URL, files: Set<String>, base: String, variant: String?) throws -> [URL]? {
+    private static func weightFiles(in folder: URL, files: Set<String>, base: String, variant: String?) throws -> [URL]? {
         let single = variant.map { "\(base).\($0).safetensors" } ?? "\(base).safetensors"
         if files.contains(single) { return [folder.appendingPathComponent(single)] }
         let indexNames = variant.map { ["\(base).safetensors.index.\($0).json", "\(base).\($0).safetensors.index.json"] }

@@ -8,6 +8,8 @@ public struct SafetensorsWeights: WeightSource {
     private let files: [any TensorArchive]
     private let fileForName: [String: Int]
     private let shapes: [String: [Int]]
+    /// The files, in shard order.
+    public var fileURLs: [URL] { files.map { URL(fileURLWithPath: $0.path) } }
     /// The file (or first shard) path.
     public let origin: String
 
