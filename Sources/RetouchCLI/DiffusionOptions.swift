@@ -43,6 +43,12 @@ struct DiffusionOptions: ParsableArguments {
     @Option(help: "Prompts over 75 tokens: truncate (as diffusers) or chunk (as AUTOMATIC1111).")
     var longPrompts = "truncate"
 
+    @Option(help: ArgumentHelp("A textual-inversion embedding (.pt, .bin, .safetensors); its file name is the word that uses it in a prompt or negative prompt. Repeatable.", valueName: "path"))
+    var embedding: [String] = []
+
+    @Option(help: ArgumentHelp("A folder of embeddings (as AUTOMATIC1111's embeddings folder): each file whose name appears as a word in the prompt or negative prompt is used.", valueName: "dir"))
+    var embeddingsDir: String?
+
     @Option(help: "Where to write the result (.png keeps the generation parameters).")
     var output: String
 
@@ -110,9 +116,24 @@ struct DiffusionOptions: ParsableArguments {
         if precision == Precision.bf16.rawValue, !BF16Matrix.isAccelerated {
             FileHandle.standardError.write(Data("warning: this CPU has neither AMX nor AVX-512 BF16; --precision bf16 runs on the portable path, about 15x slower than fp32\n".utf8))
         }
-        return try StableDiffusion.load(model, options: .init(variant: variant, vPrediction: vPrediction,
+        let loaded = try StableDiffusion.load(model, options: .init(variant: variant, vPrediction: vPrediction,
                                                        residency: residency.flatMap(Residency.init(rawValue:)) ?? defaultResidency,
                                                        precision: Precision(rawValue: precision) ?? .fp32))
+        return try withEmbeddings(loaded)
+    }
+
+    /// The model with `--embedding` files and the `--embeddings-dir` files the prompts name; warns about an
+    /// `--embedding` neither prompt uses.
+    func withEmbeddings(_ model: StableDiffusion) throws -> StableDiffusion {
+        guard !embedding.isEmpty || embeddingsDir != nil else { return model }
+        let extended = try model.addingEmbeddings(files: embedding.map { URL(fileURLWithPath: $0) },
+                                                  folder: embeddingsDir.map { URL(fileURLWithPath: $0, isDirectory: true) },
+                                                  prompts: [prompt, negativePrompt])
+        let used = Set(extended.embeddingsUsed(prompt: prompt, negativePrompt: negativePrompt, options: TokenizeOptions(weighting: weighting, longPrompts: LongPromptMode(rawValue: longPrompts) ?? .truncate)).map(\.path))
+        for unused in extended.embeddings where !used.contains(unused.path) {
+            FileHandle.standardError.write(Data("warning: \(unused.path): the embedding '\(unused.name)' is not used: neither prompt contains the word\n".utf8))
+        }
+        return extended
     }
 }
 
@@ -134,6 +155,8 @@ enum DiffusionRun {
             var info = Infotext(settings: settings, scheduler: settings.scheduler ?? model.defaultScheduler ?? .pndm,
                                 width: result.image.width, height: result.image.height, model: model.name)
             info.extras = extras
+            let used = model.embeddingsUsed(prompt: settings.prompt, negativePrompt: settings.negativePrompt, options: settings.tokenizeOptions)
+            if let hashes = StableDiffusion.tiHashes(used) { info.extras.append(("TI hashes", hashes)) }
             try OutputPath.prepareParent(of: outputURL)
             try ImageIO.write(result.image, to: outputURL, options: ImageWriteOptions(bitDepth: 8, text: ["parameters": info.text]))
             MemoryReport.printIfRequested()
