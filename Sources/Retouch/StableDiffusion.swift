@@ -22,9 +22,13 @@ public enum ModelComponent: Sendable { case textEncoder, unet, vae }
 /// shared by every pipeline run (or, with `Residency.lean`, loaded for each phase that needs them).
 public struct StableDiffusion: Sendable {
     /// Turns prompts into token ids.
-    public let tokenizer: CLIPTokenizer
+    public internal(set) var tokenizer: CLIPTokenizer
     /// Encodes token ids into the UNet's conditioning.
-    public var textEncoder: CLIPTextModel { textEncoderSlot.value }
+    public var textEncoder: CLIPTextModel { textEncoderSlot.value.withAddedTokenEmbedding(addedTokenRows) }
+    /// Textual-inversion embeddings added for the run (`addingEmbeddings`), in id order.
+    public internal(set) var embeddings: [TextualInversion] = []
+    /// `[k, hidden]`: the embeddings' vectors, rows for the tokenizer's added ids.
+    var addedTokenRows: Tensor?
     /// Predicts noise (or v) from a noisy latent.
     public var unet: UNet2DConditionModel { unetSlot.value }
     /// Encodes images to latents and decodes latents to images.

@@ -46,6 +46,12 @@ struct DiffusionOptions: ParsableArguments {
     @Option(help: "Prompts over 75 tokens: truncate (as diffusers) or chunk (as AUTOMATIC1111).")
     var longPrompts = "truncate"
 
+    @Option(help: ArgumentHelp("A textual-inversion embedding (.pt, .bin, .safetensors); its file name is the word that uses it in a prompt or negative prompt. Repeatable.", valueName: "path"))
+    var embedding: [String] = []
+
+    @Option(help: ArgumentHelp("A folder of embeddings (as AUTOMATIC1111's embeddings folder): each file whose name appears as a word in the prompt or negative prompt is used.", valueName: "dir"))
+    var embeddingsDir: String?
+
     @Option(help: "Where to write the result (.png keeps the generation parameters).")
     var output: String
 
@@ -117,7 +123,21 @@ struct DiffusionOptions: ParsableArguments {
                                                   residency: residency.flatMap(Residency.init(rawValue:)) ?? defaultResidency,
                                                   precision: Precision(rawValue: precision) ?? .fp32)
         options.vae = vae
-        return try StableDiffusion.load(model, options: options)
+        return try withEmbeddings(StableDiffusion.load(model, options: options))
+    }
+
+    /// The model with `--embedding` files and the `--embeddings-dir` files the prompts name; warns about an
+    /// `--embedding` neither prompt uses.
+    func withEmbeddings(_ model: StableDiffusion) throws -> StableDiffusion {
+        guard !embedding.isEmpty || embeddingsDir != nil else { return model }
+        let extended = try model.addingEmbeddings(files: embedding.map { URL(fileURLWithPath: $0) },
+                                                  folder: embeddingsDir.map { URL(fileURLWithPath: $0, isDirectory: true) },
+                                                  prompts: [prompt, negativePrompt])
+        let used = Set(extended.embeddingsUsed(prompt: prompt, negativePrompt: negativePrompt, options: TokenizeOptions(weighting: weighting, longPrompts: LongPromptMode(rawValue: longPrompts) ?? .truncate)).map(\.path))
+        for unused in extended.embeddings where !used.contains(unused.path) {
+            FileHandle.standardError.write(Data("warning: \(unused.path): the embedding '\(unused.name)' is not used: neither prompt contains the word\n".utf8))
+        }
+        return extended
     }
 }
 
@@ -140,6 +160,8 @@ enum DiffusionRun {
                                 width: result.image.width, height: result.image.height, model: model.name)
             info.modelFields = model.infotextFields
             info.extras = extras
+            let used = model.embeddingsUsed(prompt: settings.prompt, negativePrompt: settings.negativePrompt, options: settings.tokenizeOptions)
+            if let hashes = StableDiffusion.tiHashes(used) { info.extras.append(("TI hashes", hashes)) }
             try OutputPath.prepareParent(of: outputURL)
             try ImageIO.write(result.image, to: outputURL, options: ImageWriteOptions(bitDepth: 8, text: ["parameters": info.text]))
             MemoryReport.printIfRequested()

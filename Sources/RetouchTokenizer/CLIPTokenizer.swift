@@ -19,10 +19,13 @@ public struct CLIPTokenizer: Sendable {
     public let padTokenID: Int
     /// Sequence length the text encoder takes, BOS and EOS included (77).
     public let maxLength: Int
+    let baseVocabularySize: Int
 
     /// Tokens matched literally in the raw text before any clean-up (transformers' added tokens): BOS, EOS and the
     /// pad token. SD 2.x folders pad with `!`, so a `!` typed in a prompt becomes the pad id there, as in diffusers.
     let addedTokens: [String]
+    /// Textual-inversion embeddings added for a run (`addingEmbeddings`), longest trigger first.
+    public internal(set) var embeddingTokens: [EmbeddingToken] = []
 
     /// Creates a tokenizer from a vocabulary and merges in priority order.
     public init(vocabulary: [String: Int], merges: [(String, String)], padToken: String = "<|endoftext|>",
@@ -42,13 +45,19 @@ public struct CLIPTokenizer: Sendable {
         self.padTokenID = pad
         self.maxLength = maxLength
         self.addedTokens = Array(Set(["<|startoftext|>", "<|endoftext|>", padToken]))
+        self.baseVocabularySize = (tokens.keys.max() ?? -1) + 1
     }
 
     /// The number of tokens in the vocabulary (ids are below it in a validated vocabulary file).
-    public var vocabularySize: Int { (tokens.keys.max() ?? -1) + 1 }
+    public var vocabularySize: Int { baseVocabularySize }
 
     /// The token ids of `text`, without BOS/EOS.
     public func encode(_ text: String) -> [Int] {
+        replacingEmbeddings(encodeWithoutEmbeddings(text))
+    }
+
+    /// The BPE ids of `text`, embedding triggers left as words.
+    func encodeWithoutEmbeddings(_ text: String) -> [Int] {
         var ids: [Int] = []
         for (segment, isSpecial) in splitOnAddedTokens(text) {
             if isSpecial {
@@ -74,6 +83,11 @@ public struct CLIPTokenizer: Sendable {
             pending = []
         }
         for id in ids where id != bosTokenID && id != eosTokenID {
+            if let embedding = embeddingTokens.first(where: { $0.ids.contains(id) }), let index = embedding.ids.firstIndex(of: id) {
+                flush()
+                text += (index == 0 ? embedding.name : "\(embedding.name)_\(index)") + " "
+                continue
+            }
             guard let token = tokens[id] else { continue }
             if token.hasSuffix("</w>") {
                 pending.append(String(token.dropLast(4)))

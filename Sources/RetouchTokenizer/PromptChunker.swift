@@ -7,6 +7,9 @@ struct PromptChunker {
     let chunkLength: Int
     /// How far back (in tokens) a comma may be to move the chunk's tail (A1111's `comma_padding_backtrack`).
     var commaBacktrack = 20
+    /// Multi-vector embeddings: first added id → vector count. As A1111 does, an embedding never straddles two
+    /// chunks: when it does not fit, the chunk is closed first.
+    var groups: [Int: Int] = [:]
 
     /// `segments`: each segment's (id, weight) pairs, or nil for `BREAK`.
     func chunks(_ segments: [[(Int, Float)]?]) -> ([[Int]], [[Float]]) {
@@ -30,7 +33,9 @@ struct PromptChunker {
                 close()
                 continue
             }
-            for (token, weight) in segment {
+            var position = 0
+            while position < segment.count {
+                let token = segment[position].0
                 if token == comma {
                     lastComma = tokens.count
                 } else if commaBacktrack != 0, tokens.count == chunkLength, lastComma != -1,
@@ -45,8 +50,13 @@ struct PromptChunker {
                     multipliers = movedWeights
                 }
                 if tokens.count == chunkLength { close() }
-                tokens.append(token)
-                multipliers.append(weight)
+                let length = min(groups[token] ?? 1, segment.count - position)
+                if length > 1, tokens.count + length > chunkLength { close() }
+                for (id, w) in segment[position..<(position + length)] {
+                    tokens.append(id)
+                    multipliers.append(w)
+                }
+                position += length
             }
         }
         if !tokens.isEmpty || chunks.isEmpty { close() }

@@ -52,7 +52,7 @@ extension CLIPTokenizer {
         case .chunk:
             let commaID = vocabulary[",</w>"]
             let chunker = PromptChunker(bos: bosTokenID, eos: eosTokenID, pad: padTokenID, comma: commaID,
-                                        chunkLength: maxLength - 2)
+                                        chunkLength: maxLength - 2, groups: embeddingGroups)
             let (chunks, weights) = chunker.chunks(segments.map { segment in
                 segment.isBreak ? nil : encode(segment.text).map { ($0, segment.weight) }
             })

@@ -65,3 +65,40 @@ struct DiffusionCommandTests {
         #expect(try Data(contentsOf: copy) == before)
     }
 }
+
+/// `--embedding` and `--embeddings-dir` as a user runs them.
+struct EmbeddingCommandTests {
+    static let model = Fixtures.url("models/tiny-sd1").path
+    static let files = Fixtures.url("embeddings/files")
+
+    @Test("an embedding from --embeddings-dir used in the negative prompt shows as TI hashes")
+    func folderEmbeddingInInfotext() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        let result = try DiffusionCommandTests.run(["generate", "--model", Self.model, "--prompt", "a cat", "--negative-prompt", "blurry, kohyaone",
+                                                    "--embeddings-dir", Self.files.path, "--steps", "2", "--seed", "1", "--output", "out.png"], in: directory)
+        #expect(result.status == 0, "\(result.stderr)")
+        let text = String(decoding: try Data(contentsOf: directory.appendingPathComponent("out.png")), as: UTF8.self)
+        #expect(text.contains("TI hashes: \"kohyaone: 333184744140\""))
+    }
+
+    @Test("an SD 2.x embedding on an SD 1.x model fails naming the file, and writes nothing")
+    func widthError() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        let file = Self.files.appendingPathComponent("sdtwo.safetensors").path
+        let result = try DiffusionCommandTests.run(["generate", "--model", Self.model, "--prompt", "a sdtwo cat", "--embedding", file,
+                                                    "--steps", "2", "--output", "out.png"], in: directory)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("\(file): the embedding's vectors are 24 wide"), "\(result.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
+    }
+
+    @Test("an --embedding neither prompt uses is reported")
+    func unusedWarning() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        let result = try DiffusionCommandTests.run(["generate", "--model", Self.model, "--prompt", "a cat",
+                                                    "--embedding", Self.files.appendingPathComponent("kohyathree.safetensors").path,
+                                                    "--steps", "2", "--seed", "1", "--output", "out.png"], in: directory)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("the embedding 'kohyathree' is not used"), "\(result.stderr)")
+    }
+}

@@ -18,7 +18,7 @@ extension StableDiffusion {
     /// embeddings are scaled per token and their mean restored, as AUTOMATIC1111 does. The last few encodings are
     /// kept, so outpaint windows, variations and batch items with one prompt encode it once.
     public func encode(prompt: String, negativePrompt: String, options: TokenizeOptions = .init(), clipSkip: Int = 1) -> PromptConditioning {
-        let key = "\(prompt)\u{0}\(negativePrompt)\u{0}\(options.weighting)\u{0}\(options.longPrompts)\u{0}\(clipSkip)"
+        let key = "\(prompt)\u{0}\(negativePrompt)\u{0}\(options.weighting)\u{0}\(options.longPrompts)\u{0}\(clipSkip)\u{0}\(embeddings.map { "\($0.name):\($0.shortHash)" })"
         if let cached = conditioningCache[key] { return cached }
         let conditioning = encodeUncached(prompt: prompt, negativePrompt: negativePrompt, options: options, clipSkip: clipSkip)
         conditioningCache[key] = conditioning

@@ -10,6 +10,9 @@ public struct CLIPTextModel: Sendable {
     let positionEmbedding: Tensor     // [positions, hidden]
     let layers: [CLIPEncoderLayer]
     let finalNorm: LayerNormLayer
+    /// `[k, hidden]`: rows for ids `vocabSize ..< vocabSize + k` (textual-inversion vectors added for a run), kept
+    /// apart so the vocabulary's table is never copied.
+    public private(set) var addedTokenEmbedding: Tensor?
 
     /// Keys a text-encoder checkpoint may hold without the model using them.
     public static let ignoredKeys = ["position_ids", "logit_scale", "text_projection.weight"]
@@ -31,6 +34,14 @@ public struct CLIPTextModel: Sendable {
         try loader.finish()
     }
 
+    /// A copy whose token table is extended by `rows` (`[k, hidden]`, ids `vocabSize ..< vocabSize + k`); nil removes them.
+    public func withAddedTokenEmbedding(_ rows: Tensor?) -> CLIPTextModel {
+        if let rows { require(rows.shape.count == 2 && rows.shape[1] == config.hiddenSize, "added token rows must be [k, \(config.hiddenSize)]") }
+        var copy = self
+        copy.addedTokenEmbedding = rows
+        return copy
+    }
+
     /// Encodes token ids `[B][L]` (L ≤ max positions) to hidden states `[B, L, hidden]`.
     ///
     /// - Parameter skipLayers: A1111's "CLIP skip" minus one: 0 returns the last layer's output, 1 the
@@ -40,14 +51,22 @@ public struct CLIPTextModel: Sendable {
                      "token batches must share a length of at most \(config.maxPositions)")
         require(skipLayers >= 0 && skipLayers < config.layerCount, "skipLayers \(skipLayers) out of range")
         let (batch, length, hidden) = (tokens.count, tokens[0].count, config.hiddenSize)
+        let added = addedTokenEmbedding ?? Tensor(shape: [0, hidden])
+        let vocabSize = config.vocabSize, addedCount = added.shape[0]
         var h = Tensor(shape: [batch, length, hidden]) { out in
             tokenEmbedding.withUnsafeBufferPointer { table in
-                positionEmbedding.withUnsafeBufferPointer { positions in
-                    for (b, row) in tokens.enumerated() {
-                        for (p, token) in row.enumerated() {
-                            let id = min(max(token, 0), config.vocabSize - 1)
-                            for d in 0..<hidden {
-                                out[(b * length + p) * hidden + d] = table[id * hidden + d] + positions[p * hidden + d]
+                added.withUnsafeBufferPointer { extra in
+                    positionEmbedding.withUnsafeBufferPointer { positions in
+                        for (b, row) in tokens.enumerated() {
+                            for (p, token) in row.enumerated() {
+                                let base = (b * length + p) * hidden
+                                if token >= vocabSize, token - vocabSize < addedCount {
+                                    let id = token - vocabSize
+                                    for d in 0..<hidden { out[base + d] = extra[id * hidden + d] + positions[p * hidden + d] }
+                                } else {
+                                    let id = min(max(token, 0), vocabSize - 1)
+                                    for d in 0..<hidden { out[base + d] = table[id * hidden + d] + positions[p * hidden + d] }
+                                }
                             }
                         }
                     }
