@@ -64,7 +64,7 @@ let package = Package(
                           swiftSettings: releaseFlags),
 
         // MARK: Tests
-        .target(name: "RetouchTestSupport", dependencies: ["RetouchTensor"]),
+        .target(name: "RetouchTestSupport", dependencies: ["RetouchTensor", "RetouchImaging"]),
         .testTarget(name: "RetouchTensorTests", dependencies: ["RetouchChecks", "RetouchTensor", "RetouchTestSupport"]),
         .testTarget(name: "RetouchSafetensorsTests", dependencies: ["RetouchSafetensors", "RetouchTestSupport"]),
         .testTarget(name: "RetouchImagingTests", dependencies: ["RetouchImaging", "RetouchTestSupport"]),

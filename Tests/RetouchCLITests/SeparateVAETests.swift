@@ -14,16 +14,6 @@ struct SeparateVAETests {
     static let model = Fixtures.url("models/tiny-sd1").path
     static let forms = ["vae/tiny-vae", "vae/tiny-vae.safetensors", "vae/tiny-vae-prefixed.safetensors"]
 
-    static func psnr(_ a: Image, _ b: Image) -> Double {
-        var squared = 0.0
-        for (x, y) in zip(a.converted(toChannels: 3).pixels, b.converted(toChannels: 3).pixels) {
-            let d = Double((x * 255).rounded() - (y * 255).rounded())
-            squared += d * d
-        }
-        let mse = squared / Double(a.width * a.height * 3)
-        return mse == 0 ? .infinity : 10 * log10(255 * 255 / mse)
-    }
-
     @Test("each form decodes a latent as diffusers' AutoencoderKL does", arguments: forms)
     func decodeParity(form: String) throws {
         let folder = try DiffusersFolder(url: Fixtures.url("models/tiny-sd1"))
@@ -46,8 +36,8 @@ struct SeparateVAETests {
         let image = try ImageIO.read(directory.appendingPathComponent("out.png"))
         let reference = try ImageIO.read(Fixtures.url("vae/reference/generate-euler.png"))
         let own = try ImageIO.read(Fixtures.url("vae/reference/generate-euler-own-vae.png"))
-        #expect(Self.psnr(image, reference) >= 45)
-        #expect(Self.psnr(image, own) < 30)
+        #expect(image.psnr(reference) >= 45)
+        #expect(image.psnr(own) < 30)
         let hashedFile = form.hasSuffix(".safetensors") ? Fixtures.url(form) : Fixtures.url(form + "/diffusion_pytorch_model.safetensors")
         let name = URL(fileURLWithPath: form).lastPathComponent
         let expected = "Model: tiny-sd1, VAE hash: \(try FileHash.shortHash(of: hashedFile)), VAE: \(name)"

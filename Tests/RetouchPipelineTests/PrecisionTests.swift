@@ -8,15 +8,6 @@ import RetouchTestSupport
 /// bf16 mode: weights held as bfloat16 and products through Retouch's bf16 GEMM give images within 30 dB PSNR of
 /// the fp32 ones (which match diffusers), for every mode on the tiny fixtures.
 struct PrecisionTests {
-    static func psnr(_ a: Image, _ b: Image) -> Double {
-        var squared = 0.0
-        for i in 0..<a.pixels.count {
-            let d = Double((a.pixels[i] * 255).rounded() - (b.pixels[i] * 255).rounded())
-            squared += d * d
-        }
-        return squared == 0 ? .infinity : 10 * log10(255 * 255 / (squared / Double(a.pixels.count)))
-    }
-
     static func settings() -> DiffusionSettings {
         var settings = DiffusionSettings(prompt: "a photo of a cat")
         settings.steps = 6
@@ -44,7 +35,7 @@ struct PrecisionTests {
             }
         }
         let reference = try run(fp32), candidate = try run(bf16)
-        let quality = Self.psnr(reference, candidate)
+        let quality = reference.psnr(candidate)
         print("bf16 vs fp32 (\(mode)): \(quality) dB")
         #expect(quality >= 30, "bf16 vs fp32: \(quality) dB")
         #expect(quality < .infinity, "bf16 gave fp32's exact pixels: the bf16 path did not run")

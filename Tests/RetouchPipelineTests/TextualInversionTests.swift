@@ -74,8 +74,8 @@ struct TextualInversionTests {
             let reference = try ImageIO.read(Fixtures.url("embeddings/reference/\(c.id).png")).converted(toChannels: 3)
             let with = try EditPipelines(model: model).generate(settings, width: c.width, height: c.height).image
             let without = try EditPipelines(model: base).generate(settings, width: c.width, height: c.height).image
-            #expect(Self.psnr(with, reference) >= 45, "\(c.id): \(Self.psnr(with, reference)) dB")
-            #expect(Self.psnr(without, reference) < 42, "\(c.id): without the embedding \(Self.psnr(without, reference)) dB")
+            #expect(with.psnr(reference) >= 45, "\(c.id): \(with.psnr(reference)) dB")
+            #expect(without.psnr(reference) < 42, "\(c.id): without the embedding \(without.psnr(reference)) dB")
         }
     }
 
@@ -154,13 +154,4 @@ struct TextualInversionTests {
         #expect(conditioning.embeddings.shape == [2, 154, 16])
     }
 
-    static func psnr(_ image: Image, _ reference: Image) -> Double {
-        var squared = 0.0
-        for (actual, expected) in zip(image.converted(toChannels: 3).pixels, reference.pixels) {
-            let difference = Double((actual * 255).rounded() - (expected * 255).rounded())
-            squared += difference * difference
-        }
-        let mse = squared / Double(reference.pixels.count)
-        return mse == 0 ? .infinity : 10 * log10(255 * 255 / mse)
-    }
 }

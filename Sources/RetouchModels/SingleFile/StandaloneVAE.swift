@@ -63,11 +63,12 @@ public struct StandaloneVAE: Sendable {
 
     /// The LDM VAE layout and each diffusers name's stored key, for a file with or without `first_stage_model.`.
     static func plan(_ archive: any TensorArchive) throws -> (LDMVAELayout, [String: RemappedWeights.Entry]) {
+        let storedShapes = archive.shapes  // computed by some archives on each access: read once
         var stored: [String: String] = [:]  // key with first_stage_model. → key as stored
-        for key in archive.shapes.keys where !isIgnored(key) {
+        for key in storedShapes.keys where !isIgnored(key) {
             stored[key.hasPrefix(LDMVAELayout.prefix) ? key : LDMVAELayout.prefix + key] = key
         }
-        let shapes = stored.reduce(into: [String: [Int]]()) { $0[$1.key] = archive.shapes[$1.value] }
+        let shapes = stored.reduce(into: [String: [Int]]()) { $0[$1.key] = storedShapes[$1.value] }
         let table = ShapeTable(file: archive.path, shapes: shapes)
         guard table.has(LDMVAELayout.prefix + "encoder.conv_in.weight") || table.has(LDMVAELayout.prefix + "decoder.conv_in.weight") else {
             throw ModelLoadingError(origin: archive.path, problem: "--vae: not a VAE (no encoder.conv_in / decoder.conv_in weights in the " +
