@@ -66,15 +66,18 @@ let package = Package(
         // MARK: Tests
         .target(name: "RetouchTestSupport", dependencies: ["RetouchTensor", "RetouchImaging"]),
         .testTarget(name: "RetouchTensorTests", dependencies: ["RetouchChecks", "RetouchTensor", "RetouchTestSupport"]),
-        .testTarget(name: "RetouchSafetensorsTests", dependencies: ["RetouchSafetensors", "RetouchTestSupport"]),
+        .testTarget(name: "RetouchSafetensorsTests", dependencies: ["RetouchSafetensors", "RetouchTensor", "RetouchTestSupport"]),
         .testTarget(name: "RetouchImagingTests", dependencies: ["RetouchImaging", "RetouchTestSupport"]),
         .testTarget(name: "RetouchTokenizerTests", dependencies: ["RetouchTokenizer", "RetouchTestSupport"]),
-        .testTarget(name: "RetouchModelsTests", dependencies: ["RetouchModels", "RetouchSafetensors", "RetouchTestSupport"]),
+        .testTarget(name: "RetouchModelsTests", dependencies: ["RetouchFiles", "RetouchModels", "RetouchSafetensors", "RetouchTensor", "RetouchTestSupport"]),
         .testTarget(name: "RetouchFillTests", dependencies: ["RetouchFill", "RetouchImaging", "RetouchTestSupport"]),
-        .testTarget(name: "RetouchSchedulersTests", dependencies: ["RetouchSchedulers", "RetouchTestSupport"]),
-        .testTarget(name: "RetouchPipelineTests", dependencies: ["Retouch", "RetouchImaging", "RetouchSchedulers", "RetouchTestSupport"]),
+        .testTarget(name: "RetouchSchedulersTests", dependencies: ["RetouchSchedulers", "RetouchTensor", "RetouchTestSupport"]),
+        .testTarget(name: "RetouchPipelineTests", dependencies: ["Retouch", "RetouchImaging", "RetouchModels", "RetouchSchedulers", "RetouchTensor", "RetouchTokenizer", "RetouchTestSupport"]),
         .testTarget(name: "RetouchEditTests", dependencies: ["Retouch", "RetouchImaging", "RetouchTestSupport"]),
-        .testTarget(name: "RetouchCLITests", dependencies: ["RetouchImaging", "RetouchTestSupport"]),
+        .testTarget(
+            name: "RetouchCLITests",
+            dependencies: ["Retouch", "RetouchFiles", "RetouchImaging", "RetouchModels", "RetouchSafetensors", "RetouchTensor", "RetouchTestSupport"]
+        ),
     ],
     // Numeric kernels share raw buffers across worker threads by design; the Swift 5 language mode keeps
     // those captures free of Sendable ceremony while the public types stay Sendable.
