@@ -10,8 +10,11 @@ import RetouchTokenizer
 
 /// Options every diffusion command shares.
 struct DiffusionOptions: ParsableArguments {
-    @Option(help: "A diffusers folder, a single-file .safetensors checkpoint, or org/name from the local Hugging Face cache.")
+    @Option(help: "A diffusers folder, a single-file .safetensors or .ckpt checkpoint, a name in --models-dir's Stable-diffusion/ folder, or org/name from the local Hugging Face cache.")
     var model: String
+
+    @Option(help: ArgumentHelp("A models folder laid out as AUTOMATIC1111's (Stable-diffusion/, VAE/, Lora/, embeddings/): --model, --vae and embedding names resolve inside it, and its embeddings/ folder is read as --embeddings-dir. Default: $\(ModelsFolder.environmentVariable).", valueName: "dir"))
+    var modelsDir: String?
 
     @Option(help: "What to paint.")
     var prompt: String
@@ -31,7 +34,7 @@ struct DiffusionOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Seed, 0 or more; -1 or none for a random one. The same seed gives diffusers' CPU image.")
     var seed: SeedOption?
 
-    @Option(help: "A VAE to use instead of the model's: a diffusers VAE folder, or a single .safetensors/.ckpt/.pt file (LDM or diffusers names, e.g. vae-ft-mse-840000-ema-pruned).")
+    @Option(help: "A VAE to use instead of the model's: a diffusers VAE folder, a single .safetensors/.ckpt/.pt file (LDM or diffusers names, e.g. vae-ft-mse-840000-ema-pruned), or a name in --models-dir's VAE/ folder.")
     var vae: String?
 
     @Option(help: "Weight variant to load from a diffusers folder (fp16, bf16).")
@@ -46,7 +49,7 @@ struct DiffusionOptions: ParsableArguments {
     @Option(help: "Prompts over 75 tokens: truncate (as diffusers) or chunk (as AUTOMATIC1111).")
     var longPrompts = "truncate"
 
-    @Option(help: ArgumentHelp("A textual-inversion embedding (.pt, .bin, .safetensors); its file name is the word that uses it in a prompt or negative prompt. Repeatable.", valueName: "path"))
+    @Option(help: ArgumentHelp("A textual-inversion embedding (.pt, .bin, .safetensors, or a name in --models-dir's embeddings/ folder); its file name is the word that uses it in a prompt or negative prompt. Repeatable.", valueName: "path"))
     var embedding: [String] = []
 
     @Option(help: ArgumentHelp("A folder of embeddings (as AUTOMATIC1111's embeddings folder): each file whose name appears as a word in the prompt or negative prompt is used.", valueName: "dir"))
@@ -122,16 +125,30 @@ struct DiffusionOptions: ParsableArguments {
         var options = StableDiffusion.LoadOptions(variant: variant, vPrediction: vPrediction,
                                                   residency: residency.flatMap(Residency.init(rawValue:)) ?? defaultResidency,
                                                   precision: Precision(rawValue: precision) ?? .fp32)
-        options.vae = vae
-        return try withEmbeddings(StableDiffusion.load(model, options: options))
+        let files = try modelFiles()
+        options.vae = files.vae
+        return try withEmbeddings(StableDiffusion.load(files.model, options: options), files: files)
+    }
+
+    /// `--model`, `--vae` and the embeddings resolved to paths once: paths as given, names inside the models
+    /// folder (`--models-dir` or its environment variable).
+    func modelFiles() throws -> ModelFiles {
+        let folder = try ModelsFolder.chosen(flag: modelsDir)
+        let embeddingsFolder = embeddingsDir ?? folder.flatMap { folder in
+            folder.folders(.embedding).first { FileManager.default.fileExists(atPath: $0.path) }?.path
+        }
+        return ModelFiles(model: try ModelsFolder.locate(model, kind: .checkpoint, in: folder),
+                          vae: try vae.map { try ModelsFolder.locate($0, kind: .vae, in: folder) },
+                          embeddings: try embedding.map { try ModelsFolder.locate($0, kind: .embedding, in: folder) },
+                          embeddingsFolder: embeddingsFolder)
     }
 
     /// The model with `--embedding` files and the `--embeddings-dir` files the prompts name; warns about an
     /// `--embedding` neither prompt uses.
-    func withEmbeddings(_ model: StableDiffusion) throws -> StableDiffusion {
-        guard !embedding.isEmpty || embeddingsDir != nil else { return model }
-        let extended = try model.addingEmbeddings(files: embedding.map { URL(fileURLWithPath: $0) },
-                                                  folder: embeddingsDir.map { URL(fileURLWithPath: $0, isDirectory: true) },
+    func withEmbeddings(_ model: StableDiffusion, files: ModelFiles) throws -> StableDiffusion {
+        guard !files.embeddings.isEmpty || files.embeddingsFolder != nil else { return model }
+        let extended = try model.addingEmbeddings(files: files.embeddings.map { URL(fileURLWithPath: $0) },
+                                                  folder: files.embeddingsFolder.map { URL(fileURLWithPath: $0, isDirectory: true) },
                                                   prompts: [prompt, negativePrompt])
         let used = Set(extended.embeddingsUsed(prompt: prompt, negativePrompt: negativePrompt, options: TokenizeOptions(weighting: weighting, longPrompts: LongPromptMode(rawValue: longPrompts) ?? .truncate)).map(\.path))
         for unused in extended.embeddings where !used.contains(unused.path) {
@@ -141,6 +158,21 @@ struct DiffusionOptions: ParsableArguments {
     }
 }
 
+/// The model files a diffusion command reads, as paths (or a Hugging Face id for the model).
+struct ModelFiles {
+    /// The checkpoint: a path, or `org/name` for the hub cache.
+    var model: String
+    /// The separate VAE, if any.
+    var vae: String?
+    /// `--embedding` files.
+    var embeddings: [String]
+    /// The folder of embeddings named by prompt words, if any.
+    var embeddingsFolder: String?
+
+    /// Every file the run reads that an output must not replace.
+    var inputPaths: [String] { [model] + [vae].compactMap { $0 } + embeddings }
+}
+
 /// Runs a diffusion command: loads the model, reports progress, writes the image with its parameters, and turns
 /// every failure into `error: <file or value>: <problem>` and a non-zero exit, leaving no partial output.
 enum DiffusionRun {
@@ -148,7 +180,8 @@ enum DiffusionRun {
                         _ body: (EditPipelines, DiffusionSettings, @escaping EditPipelines.Progress) throws -> (DiffusionResult, [(String, String)])) throws {
         let outputURL = URL(fileURLWithPath: options.output)
         try reportingFailures {
-            try OutputFile.requireWritable(outputURL, inputs: (inputs + [options.model] + [options.vae].compactMap { $0 }).map { URL(fileURLWithPath: $0) })
+            let files = try options.modelFiles()
+            try OutputFile.requireWritable(outputURL, inputs: (inputs + files.inputPaths).map { URL(fileURLWithPath: $0) })
             let model = try options.loadModel(defaultResidency: residency)
             let settings = options.settings()
             let pipelines = EditPipelines(model: model, vaeTiling: options.tiling())

@@ -3,6 +3,7 @@ import Foundation
 import RetouchFiles
 import Retouch
 import RetouchImaging
+import RetouchModels
 
 /// Loads the model only when the recipe has diffusion steps.
 private func engine(for edit: Edit, model: String?, seed: UInt64, base: URL) throws -> EditEngine {
@@ -10,6 +11,14 @@ private func engine(for edit: Edit, model: String?, seed: UInt64, base: URL) thr
     guard let model else { throw EditError(description: "the recipe has inpaint or img2img steps: pass --model") }
     return EditEngine(model: try StableDiffusion.load(model), baseDirectory: base, seed: seed)
 }
+
+/// `--model` resolved against `--models-dir` (or its environment variable) when it is a name, not a path.
+private func locatedModel(_ model: String?, modelsDir: String?) throws -> String? {
+    try model.map { try ModelsFolder.locate($0, kind: .checkpoint, in: ModelsFolder.chosen(flag: modelsDir)) }
+}
+
+/// The help of `--models-dir` on recipe commands.
+private let modelsDirHelp = ArgumentHelp("A models folder laid out as AUTOMATIC1111's: a --model name resolves in its Stable-diffusion/ folder. Default: $\(ModelsFolder.environmentVariable).", valueName: "dir")
 
 /// `retouch run RECIPE IMAGE... --output DIR`.
 struct RunCommand: AsyncParsableCommand {
@@ -19,11 +28,13 @@ struct RunCommand: AsyncParsableCommand {
     @Argument(help: "Photos to edit.") var images: [String]
     @Option(help: "Folder for the results (<name>.png).") var output: String
     @Option(help: "Model for inpaint and img2img steps.") var model: String?
+    @Option(help: modelsDirHelp) var modelsDir: String?
     @Option(parsing: .unconditional, help: "Base seed, 0 or more; each photo's seed derives from it and the photo's name.") var seed: UInt64 = 0
 
     func run() async throws {
         do {
             let edit = try Recipe.load(URL(fileURLWithPath: recipe))
+            let model = try locatedModel(model, modelsDir: modelsDir)
             let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
             var runner = BatchRunner(edit: edit, engine: try engine(for: edit, model: model, seed: seed, base: cwd),
                                      outputDirectory: URL(fileURLWithPath: output))
@@ -52,6 +63,7 @@ struct BatchCommand: AsyncParsableCommand {
     @Option(help: "A folder of photos, or a CSV/JSONL manifest (image, name, prompt).") var input: String
     @Option(help: "Folder for the results, the journal and summary.json.") var output: String
     @Option(help: "Model for inpaint and img2img steps.") var model: String?
+    @Option(help: modelsDirHelp) var modelsDir: String?
     @Option(parsing: .unconditional, help: "Base seed, 0 or more; each item's seed derives from it and the item's name.") var seed: UInt64 = 0
     @Flag(inversion: .prefixedNo, help: "Skip items the journal records as finished.") var resume = true
     @Flag(help: "Stop at the first failed item.") var failFast = false
@@ -60,6 +72,7 @@ struct BatchCommand: AsyncParsableCommand {
     func run() async throws {
         do {
             let edit = try Recipe.load(URL(fileURLWithPath: recipe))
+            let model = try locatedModel(model, modelsDir: modelsDir)
             let inputURL = URL(fileURLWithPath: input)
             var isFolder: ObjCBool = false
             guard FileManager.default.fileExists(atPath: inputURL.path, isDirectory: &isFolder) else {

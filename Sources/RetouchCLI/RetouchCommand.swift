@@ -9,7 +9,7 @@ struct RetouchCommand: AsyncParsableCommand {
         commandName: "retouch",
         abstract: "Edit photos with Stable Diffusion on the CPU: remove, inpaint, outpaint, restyle.",
         version: "0.1.0",
-        subcommands: [RemoveCommand.self, InpaintCommand.self, OutpaintCommand.self, VariationsCommand.self, WalkCommand.self, RunCommand.self, BatchCommand.self, MaskCommand.self, Img2ImgCommand.self, GenerateCommand.self, ConvertCommand.self, BenchCommand.self]
+        subcommands: [RemoveCommand.self, InpaintCommand.self, OutpaintCommand.self, VariationsCommand.self, WalkCommand.self, RunCommand.self, BatchCommand.self, MaskCommand.self, Img2ImgCommand.self, GenerateCommand.self, ConvertCommand.self, ModelsCommand.self, BenchCommand.self]
     )
 
     /// Sets the process's memory policy (`MemoryPolicy.reuseFreedBuffers`), then parses and runs the subcommand.
