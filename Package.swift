@@ -47,9 +47,11 @@ let package = Package(
         .target(name: "RetouchTensor", dependencies: ["RetouchChecks", "CBLAS", "CKernels", "CBF16Kernels"],
                 swiftSettings: releaseFlags),
         .target(name: "RetouchSafetensors", dependencies: ["RetouchTensor", "RetouchFiles"], swiftSettings: releaseFlags),
+        // PyTorch checkpoints (.ckpt/.pt/.bin) read as data: zip and legacy torch.save forms, an allow-listed pickle machine.
+        .target(name: "RetouchPickle", dependencies: ["RetouchTensor", "RetouchSafetensors"], swiftSettings: releaseFlags),
         .target(name: "RetouchImaging", dependencies: ["RetouchChecks", "RetouchFiles", "CImageCodecs"], swiftSettings: releaseFlags),
         .target(name: "RetouchTokenizer", dependencies: ["RetouchFiles"], resources: [.copy("Resources/clip-vocabulary")]),
-        .target(name: "RetouchModels", dependencies: ["RetouchChecks", "RetouchFiles", "RetouchTensor", "RetouchSafetensors", "RetouchTokenizer"],
+        .target(name: "RetouchModels", dependencies: ["RetouchChecks", "RetouchFiles", "RetouchTensor", "RetouchSafetensors", "RetouchPickle", "RetouchTokenizer"],
                 swiftSettings: releaseFlags),
         .target(name: "RetouchFill", dependencies: ["RetouchImaging"], swiftSettings: releaseFlags),
         .target(name: "RetouchSchedulers", dependencies: ["RetouchTensor", "RetouchFiles"], swiftSettings: releaseFlags),
@@ -67,6 +69,7 @@ let package = Package(
         .target(name: "RetouchTestSupport", dependencies: ["RetouchTensor", "RetouchImaging"]),
         .testTarget(name: "RetouchTensorTests", dependencies: ["RetouchChecks", "RetouchTensor", "RetouchTestSupport"]),
         .testTarget(name: "RetouchSafetensorsTests", dependencies: ["RetouchSafetensors", "RetouchTensor", "RetouchTestSupport"]),
+        .testTarget(name: "RetouchPickleTests", dependencies: ["RetouchPickle", "RetouchSafetensors", "RetouchTensor", "RetouchTestSupport"]),
         .testTarget(name: "RetouchImagingTests", dependencies: ["RetouchImaging", "RetouchTestSupport"]),
         .testTarget(name: "RetouchTokenizerTests", dependencies: ["RetouchTokenizer", "RetouchTestSupport"]),
         .testTarget(name: "RetouchModelsTests", dependencies: ["RetouchFiles", "RetouchModels", "RetouchSafetensors", "RetouchTensor", "RetouchTestSupport"]),
@@ -90,6 +93,7 @@ let package = Package(
 if ProcessInfo.processInfo.environment["RETOUCH_FUZZ"] != nil {
     let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
         ("SafetensorsHeader", ["RetouchSafetensors"]),
+        ("Pickle", ["RetouchPickle"]),
         ("ImageDecode", ["RetouchImaging"]),
         ("Recipe", ["Retouch"]),
         ("Manifest", ["Retouch"]),

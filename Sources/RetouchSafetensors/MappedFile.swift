@@ -7,16 +7,16 @@ import Darwin
 
 /// A read-only memory mapping of a whole file, unmapped when the last reference goes away; or a private copy of
 /// bytes already in memory, freed likewise.
-final class MappedFile: @unchecked Sendable {
+public final class MappedFile: @unchecked Sendable {
     /// The first byte of the mapping (nil for an empty file).
-    let bytes: UnsafeRawPointer?
+    public let bytes: UnsafeRawPointer?
     /// The file's size in bytes.
-    let size: Int
+    public let size: Int
     /// Whether `bytes` is a file mapping (false for a copy made by `init(copying:)`).
-    let isMapped: Bool
+    public let isMapped: Bool
 
     /// Copies `contents` into memory owned by the new instance.
-    init(copying contents: UnsafeRawBufferPointer) {
+    public init(copying contents: UnsafeRawBufferPointer) {
         size = contents.count
         isMapped = false
         guard let source = contents.baseAddress, size > 0 else {
@@ -29,7 +29,7 @@ final class MappedFile: @unchecked Sendable {
     }
 
     /// Maps `path` read-only; throws a `SafetensorsError` naming the file when it cannot be opened.
-    init(path: String) throws {
+    public init(path: String) throws {
         let opened: (descriptor: Int32, size: Int)
         do {
             opened = try InputFile.openRegular(path, what: "weights file")
@@ -48,6 +48,17 @@ final class MappedFile: @unchecked Sendable {
             throw SafetensorsError(file: path, problem: "cannot map: \(String(cString: strerror(errno)))")
         }
         bytes = UnsafeRawPointer(mapping)
+    }
+
+    /// Tells the kernel the whole pages inside `range` (byte offsets) are no longer needed; they stay readable and
+    /// are re-read from disk on the next access. In-memory copies are left alone.
+    public func release(_ range: Range<Int>) {
+        guard isMapped, let bytes, range.lowerBound >= 0, range.upperBound <= size else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let alignedStart = (range.lowerBound + page - 1) / page * page
+        let alignedEnd = range.upperBound / page * page
+        guard alignedEnd > alignedStart else { return }
+        madvise(UnsafeMutableRawPointer(mutating: bytes + alignedStart), alignedEnd - alignedStart, Int32(MADV_DONTNEED))
     }
 
     deinit {

@@ -20,7 +20,7 @@ public enum SafetensorsDType: String, Sendable, CaseIterable, Codable {
 }
 
 /// Converts `count` little-endian elements of `dtype` at `source` into float32 at `destination`.
-func convertToFloat(_ dtype: SafetensorsDType, source: UnsafeRawPointer, count: Int,
+public func convertToFloat(_ dtype: SafetensorsDType, source: UnsafeRawPointer, count: Int,
                     destination: UnsafeMutablePointer<Float>) {
     switch dtype {
     case .f32:
@@ -73,12 +73,12 @@ enum Float8E4M3 {
 
 extension SafetensorsDType {
     /// Whether values of this type can be NaN or infinite.
-    var isFloatingPoint: Bool { [.f64, .f32, .f16, .bf16, .f8e4m3, .f8e5m2].contains(self) }
+    public var isFloatingPoint: Bool { [.f64, .f32, .f16, .bf16, .f8e4m3, .f8e5m2].contains(self) }
 }
 
 /// Whether `count` floats at `values` are all finite (exponent bits not all ones), in one branch-free pass.
 @inline(__always)
-func allFinite(_ values: UnsafePointer<Float>, count: Int) -> Bool {
+public func allFinite(_ values: UnsafePointer<Float>, count: Int) -> Bool {
     var seen: UInt32 = 0
     values.withMemoryRebound(to: UInt32.self, capacity: count) { bits in
         for i in 0..<count {
@@ -90,9 +90,13 @@ func allFinite(_ values: UnsafePointer<Float>, count: Int) -> Bool {
 }
 
 /// Set by any worker that saw a non-finite value (a lock guards the rare write).
-final class NonFiniteFlag: @unchecked Sendable {
+public final class NonFiniteFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var value = false
-    func set() { lock.lock(); value = true; lock.unlock() }
-    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+    /// A flag not yet set.
+    public init() {}
+    /// Records that a non-finite value was seen.
+    public func set() { lock.lock(); value = true; lock.unlock() }
+    /// Whether any worker saw one.
+    public var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
 }

@@ -12,7 +12,7 @@ import RetouchTestSupport
 @Suite("Separate VAE")
 struct SeparateVAETests {
     static let model = Fixtures.url("models/tiny-sd1").path
-    static let forms = ["vae/tiny-vae", "vae/tiny-vae.safetensors", "vae/tiny-vae-prefixed.safetensors"]
+    static let forms = ["vae/tiny-vae", "vae/tiny-vae.safetensors", "vae/tiny-vae-prefixed.safetensors", "pickle/tiny-vae.pt"]
 
     @Test("each form decodes a latent as diffusers' AutoencoderKL does", arguments: forms)
     func decodeParity(form: String) throws {
@@ -38,7 +38,7 @@ struct SeparateVAETests {
         let own = try ImageIO.read(Fixtures.url("vae/reference/generate-euler-own-vae.png"))
         #expect(image.psnr(reference) >= 45)
         #expect(image.psnr(own) < 30)
-        let hashedFile = form.hasSuffix(".safetensors") ? Fixtures.url(form) : Fixtures.url(form + "/diffusion_pytorch_model.safetensors")
+        let hashedFile = form.hasSuffix(".safetensors") || form.hasSuffix(".pt") ? Fixtures.url(form) : Fixtures.url(form + "/diffusion_pytorch_model.safetensors")
         let name = URL(fileURLWithPath: form).lastPathComponent
         let expected = "Model: tiny-sd1, VAE hash: \(try FileHash.shortHash(of: hashedFile)), VAE: \(name)"
         #expect(image.text["parameters"]?.contains(expected) == true, "\(image.text["parameters"] ?? "")")

@@ -15,8 +15,6 @@ struct TextualInversionTests {
         let id: String, file: String, prompt: String, negative_prompt: String
         let vectors: Int, steps: Int, seed: UInt64, guidance: Float, scheduler: String, width: Int, height: Int
         var description: String { id }
-        /// `.pt` and `.bin` files are torch pickles: they load once the pickle reader is in `TensorArchives`.
-        var needsPickleReader: Bool { file.hasSuffix(".pt") || file.hasSuffix(".bin") }
     }
 
     static let cases: [Case] = {
@@ -28,15 +26,6 @@ struct TextualInversionTests {
     static let model = try? StableDiffusion.load(Fixtures.url("models/tiny-sd1").path)
     static func file(_ name: String) -> URL { Fixtures.url("embeddings/files/\(name)") }
 
-    /// Runs `body`, as a known issue while the pickle reader has not landed for `.pt`/`.bin` cases.
-    static func checking(_ c: Case, _ body: () throws -> Void) rethrows {
-        if c.needsPickleReader {
-            withKnownIssue("torch pickle files need the pickle reader in TensorArchives", isIntermittent: true) { try body() }
-        } else {
-            try body()
-        }
-    }
-
     @Test("the table covers five formats, one and three vectors, prompt and negative")
     func coverage() {
         #expect(Self.cases.count == 20)
@@ -45,7 +34,7 @@ struct TextualInversionTests {
 
     @Test("same prompt ids and hidden states as diffusers", arguments: cases.filter { $0.id.hasSuffix("-prompt") })
     func hiddenStates(_ c: Case) throws {
-        try Self.checking(c) {
+        do {
             let base = try #require(Self.model)
             let model = try base.addingEmbeddings(files: [Fixtures.url("embeddings/\(c.file)")], folder: nil, prompts: [])
             let ids = model.tokenizer.tokenize(c.prompt).chunks[0]
@@ -62,7 +51,7 @@ struct TextualInversionTests {
 
     @Test("same image as diffusers (PSNR ≥ 45 dB); without the embedding it differs", arguments: cases)
     func images(_ c: Case) throws {
-        try Self.checking(c) {
+        do {
             let base = try #require(Self.model)
             let model = try base.addingEmbeddings(files: [Fixtures.url("embeddings/\(c.file)")], folder: nil, prompts: [])
             var settings = DiffusionSettings(prompt: c.prompt)
@@ -83,6 +72,8 @@ struct TextualInversionTests {
         ("kohyaone.safetensors", "kohyaone", 1), ("kohyathree.safetensors", "kohyathree", 3),
         ("conceptone.safetensors", "conceptone", 1), ("conceptthree.safetensors", "conceptthree", 3),
         ("singleone.safetensors", "singleone", 1), ("singlethree.safetensors", "singlethree", 3),
+        ("ptembone.pt", "ptembone", 1), ("ptembthree.pt", "ptembthree", 3),
+        ("binembone.bin", "binembone", 1), ("binembthree.bin", "binembthree", 3),
     ])
     func formats(file: String, name: String, vectors: Int) throws {
         let embedding = try TextualInversion(url: Self.file(file))
@@ -104,6 +95,14 @@ struct TextualInversionTests {
         let embedding = try TextualInversion(url: Self.file("kohyaone.safetensors"))
         #expect(embedding.shortHash == "333184744140")   // sha256sum fixtures/embeddings/files/kohyaone.safetensors
         #expect(StableDiffusion.tiHashes([embedding]) == "\"kohyaone: 333184744140\"")
+    }
+
+    @Test("an A1111 .pt embedding (a torch pickle, read as data) equals its safetensors conversion")
+    func pickleEqualsSafetensors() throws {
+        let pickle = try TextualInversion(url: Self.file("ptembthree.pt"))
+        let converted = try TextualInversion(url: Fixtures.url("pickle/ptembthree.safetensors"))
+        #expect(pickle.vectors.shape == [3, 16])
+        #expect(pickle.vectors.scalars.map(\.bitPattern) == converted.vectors.scalars.map(\.bitPattern))
     }
 
     @Test("refusals name the file and the problem", arguments: [

@@ -6,7 +6,9 @@ import RetouchFiles
 ///
 /// Weight files are found as diffusers and transformers write them: a single `.safetensors`, an `fp16`/`bf16`
 /// variant (`diffusion_pytorch_model.fp16.safetensors`), or shards listed in a
-/// `*.safetensors.index.json` (`*.safetensors.index.fp16.json` for variants). Pickle weights are refused.
+/// `*.safetensors.index.json` (`*.safetensors.index.fp16.json` for variants). When a component has no safetensors
+/// weights, PyTorch's `diffusion_pytorch_model.bin` / `pytorch_model.bin` (and their variants and shard indexes) are
+/// read as data by `PickleCheckpoint`.
 public struct DiffusersFolder: Sendable {
     /// The folder.
     public let url: URL
@@ -66,20 +68,25 @@ public struct DiffusersFolder: Sendable {
                 return try SafetensorsWeights(urls: urls)
             }
         }
-        if let pickle = files.first(where: { $0.hasSuffix(".bin") || $0.hasSuffix(".ckpt") || $0.hasSuffix(".pt") }) {
-            throw ModelLoadingError(origin: folder.appendingPathComponent(pickle).path,
-                                    problem: "pickle weights are not loaded, because unpickling can execute arbitrary code; " +
-                                        "convert them to safetensors first (see the README, 'Converting pickle checkpoints')")
+        // No safetensors: PyTorch's own names (transformers writes `pytorch_model.bin` for `model`).
+        let pickleBases = base == "model" ? ["model", "pytorch_model"] : [base]
+        for pickleBase in pickleBases {
+            for candidate in variants {
+                if let urls = try weightFiles(in: folder, files: Set(files), base: pickleBase, variant: candidate, extension: "bin") {
+                    return try SafetensorsWeights(urls: urls)
+                }
+            }
         }
         let wanted = variant.map { "\(base).\($0).safetensors" } ?? "\(base).safetensors"
         throw ModelLoadingError(origin: folder.path, problem: "no \(wanted) (or sharded index) found; files present: \(files.sorted().joined(separator: ", "))")
     }
 
-    private static func weightFiles(in folder: URL, files: Set<String>, base: String, variant: String?) throws -> [URL]? {
-        let single = variant.map { "\(base).\($0).safetensors" } ?? "\(base).safetensors"
+    private static func weightFiles(in folder: URL, files: Set<String>, base: String, variant: String?,
+                                    extension suffix: String = "safetensors") throws -> [URL]? {
+        let single = variant.map { "\(base).\($0).\(suffix)" } ?? "\(base).\(suffix)"
         if files.contains(single) { return [folder.appendingPathComponent(single)] }
-        let indexNames = variant.map { ["\(base).safetensors.index.\($0).json", "\(base).\($0).safetensors.index.json"] }
-            ?? ["\(base).safetensors.index.json"]
+        let indexNames = variant.map { ["\(base).\(suffix).index.\($0).json", "\(base).\($0).\(suffix).index.json"] }
+            ?? ["\(base).\(suffix).index.json"]
         guard let indexName = indexNames.first(where: files.contains) else { return nil }
         let indexURL = folder.appendingPathComponent(indexName)
         guard let data = try? InputFile.data(indexURL, maxBytes: InputFile.Limit.config),

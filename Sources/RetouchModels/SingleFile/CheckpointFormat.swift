@@ -4,8 +4,8 @@ import RetouchFiles
 /// A checkpoint file's format, told from its first bytes only.
 ///
 /// Pickle files (`.ckpt`, `.pt`, `.bin`, `.pth`: PyTorch zip archives holding `data.pkl`, or raw pickle streams
-/// starting with protocol bytes `0x80 0x02…0x05`) are recognised so they can be refused: unpickling executes
-/// code stored in the file. Nothing beyond the first bytes is read.
+/// starting with protocol bytes `0x80 0x02…0x05`) are recognised so they are read by `PickleCheckpoint`, as data
+/// with an allow-list, never by running them. Nothing beyond the first bytes is read.
 public enum CheckpointFormat: Sendable, Equatable {
     /// A safetensors file: an 8-byte little-endian header length, then a JSON header starting with `{`.
     case safetensors
@@ -44,6 +44,18 @@ public enum CheckpointFormat: Sendable, Equatable {
         defer { try? handle.close() }
         let bytes = [UInt8]((try? handle.read(upToCount: probeLength)) ?? Data())
         return detect(bytes: bytes, fileExtension: url.pathExtension)
+    }
+
+    /// Throws unless the file at `url` is a weights file Retouch reads: safetensors, or a PyTorch pickle checkpoint
+    /// (read as data, see `PickleCheckpoint`).
+    public static func requireWeightsFile(at url: URL) throws {
+        switch try detect(at: url) {
+        case .safetensors, .pickleArchive, .pickle:
+            return
+        case .unknown:
+            throw ModelLoadingError(origin: url.path, problem: "not a weights file Retouch reads (its first bytes are neither " +
+                                        "a safetensors header nor a PyTorch checkpoint)")
+        }
     }
 
     /// Throws unless the file at `url` is safetensors; the error says why pickles are refused and how to convert.

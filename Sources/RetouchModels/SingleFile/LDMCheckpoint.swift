@@ -52,7 +52,7 @@ public struct LDMCheckpoint: Sendable {
     /// The tokenizer's pad token: `<|endoftext|>` for SD1's CLIP, `!` for SD2's OpenCLIP.
     public var padToken: String { textLayout.kind == .openCLIP ? "!" : "<|endoftext|>" }
 
-    /// Opens `url` (safetensors only: pickle checkpoints are refused, see `CheckpointFormat`), infers the
+    /// Opens `url` (safetensors, or a PyTorch `.ckpt` read as data by `PickleCheckpoint`), infers the
     /// architecture and maps every tensor.
     public init(url: URL, options: Options = .init()) throws {
         let file = try TensorArchives.open(url)

@@ -2,8 +2,8 @@ import Foundation
 
 /// Where a `--model` argument points: a diffusers folder or a single-file checkpoint.
 ///
-/// Resolution order: an existing local path (a folder with `model_index.json`, or a `.safetensors` file;
-/// pickle files are refused by their first bytes), then a Hugging Face id `org/name` in the local hub cache.
+/// Resolution order: an existing local path (a folder with `model_index.json`, or a `.safetensors` or PyTorch
+/// checkpoint file, told by its first bytes), then a Hugging Face id `org/name` in the local hub cache.
 public enum ModelLocation: Sendable, Equatable {
     /// A diffusers pipeline folder.
     case diffusersFolder(URL)
@@ -17,7 +17,7 @@ public enum ModelLocation: Sendable, Equatable {
         if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) {
             let url = URL(fileURLWithPath: path)
             if isFolder.boolValue { return try folder(url) }
-            try CheckpointFormat.requireSafetensors(at: url)
+            try CheckpointFormat.requireWeightsFile(at: url)
             return .singleFile(url)
         }
         guard HFCacheResolver.isRepositoryID(argument) else {
