@@ -89,6 +89,19 @@ struct LoadingErrorTests {
         for name in reference.tensorNames.sorted() { #expect(try weights.tensor(name) == reference.tensor(name), "\(name)") }
     }
 
+    @Test("a text encoder with only transformers' pytorch_model.bin reads it")
+    func pytorchModelBin() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Data(#"{"_class_name": "StableDiffusionPipeline"}"#.utf8).write(to: directory.appendingPathComponent("model_index.json"))
+        let folder = directory.appendingPathComponent("text_encoder")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: Fixtures.url("pickle/tiny-vae.pt"), to: folder.appendingPathComponent("pytorch_model.bin"))
+        let weights = try DiffusersFolder(url: directory).storedWeights("text_encoder")
+        let reference = try SafetensorsWeights(urls: [Fixtures.url("vae/tiny-vae.safetensors")])
+        #expect(weights.tensorNames == reference.tensorNames)
+    }
+
     @Test("a shard index naming a missing shard is refused")
     func missingShard() throws {
         let directory = try Fixtures.temporaryDirectory()
