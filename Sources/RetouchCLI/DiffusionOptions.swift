@@ -49,6 +49,12 @@ struct DiffusionOptions: ParsableArguments {
     @Option(help: ArgumentHelp("A textual-inversion embedding (.pt, .bin, .safetensors); its file name is the word that uses it in a prompt or negative prompt. Repeatable.", valueName: "path"))
     var embedding: [String] = []
 
+    @Option(help: ArgumentHelp("A LoRA or LyCORIS file (kohya, diffusers/PEFT, LoHa, LoKr) merged into the text encoder and UNet, at WEIGHT (default 1). Repeatable; several stack.", valueName: "path[:weight]"))
+    var lora: [String] = []
+
+    @Option(help: ArgumentHelp("A folder of LoRAs for AUTOMATIC1111 prompt tags <lora:NAME:WEIGHT> and <lora:NAME:TE_WEIGHT:UNET_WEIGHT> (NAME is the file name without extension).", valueName: "dir"))
+    var loraDir: String?
+
     @Option(help: ArgumentHelp("A folder of embeddings (as AUTOMATIC1111's embeddings folder): each file whose name appears as a word in the prompt or negative prompt is used.", valueName: "dir"))
     var embeddingsDir: String?
 
@@ -123,7 +129,18 @@ struct DiffusionOptions: ParsableArguments {
                                                   residency: residency.flatMap(Residency.init(rawValue:)) ?? defaultResidency,
                                                   precision: Precision(rawValue: precision) ?? .fp32)
         options.vae = vae
+        options.loras = try loraChoices()
         return try withEmbeddings(StableDiffusion.load(model, options: options))
+    }
+
+    /// `--lora` files, then the LoRAs the prompts' `<lora:…>` tags name in `--lora-dir`.
+    func loraChoices() throws -> [LoRAChoice] {
+        do {
+            return try lora.map(LoRAChoice.init(argument:)) +
+                LoRAChoice.fromTags(in: [prompt, negativePrompt], folder: loraDir.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath, isDirectory: true) })
+        } catch let error as LoRATagError {
+            throw ModelLoadingError(origin: "--prompt", problem: error.description)
+        }
     }
 
     /// The model with `--embedding` files and the `--embeddings-dir` files the prompts name; warns about an
@@ -148,7 +165,7 @@ enum DiffusionRun {
                         _ body: (EditPipelines, DiffusionSettings, @escaping EditPipelines.Progress) throws -> (DiffusionResult, [(String, String)])) throws {
         let outputURL = URL(fileURLWithPath: options.output)
         try reportingFailures {
-            try OutputFile.requireWritable(outputURL, inputs: (inputs + [options.model] + [options.vae].compactMap { $0 }).map { URL(fileURLWithPath: $0) })
+            try OutputFile.requireWritable(outputURL, inputs: (inputs + [options.model] + [options.vae].compactMap { $0 } + options.lora).map { URL(fileURLWithPath: $0) })
             let model = try options.loadModel(defaultResidency: residency)
             let settings = options.settings()
             let pipelines = EditPipelines(model: model, vaeTiling: options.tiling())
