@@ -104,6 +104,26 @@ struct LoRADelta {
         }
     }
 
+    /// For a plain low-rank module whose delta has exactly `weight`'s size: `weight += strength·(α/r)·up·down` in one
+    /// GEMM with β = 1 (no temporary delta). Returns false, touching nothing, for every other case (Tucker core,
+    /// inpainting padding, LoHa, LoKr), which `compute` handles and checks.
+    static func accumulateLowRank(_ module: LoRAModule, archive: any TensorArchive, strength: Float, into weight: inout Tensor) throws -> Bool {
+        guard module.kind == .lowRank, module.tensorNames[.mid] == nil, let downName = module.tensorNames[.down], let upName = module.tensorNames[.up],
+              let downShape = archive.shapes[downName], let upShape = archive.shapes[upName],
+              downShape.count == 2 || downShape.count == 4, upShape.count == 2 || (upShape.count == 4 && upShape[2] == 1 && upShape[3] == 1),
+              let rank = downShape.first, rank > 0, upShape[1] == rank, let out = upShape.first, out == weight.shape.first,
+              out * (downShape.dropFirst().reduce(1, *)) == weight.count else { return false }
+        let down = try archive.tensor(downName), up = try archive.tensor(upName)
+        guard down.shape == downShape, up.shape == upShape else { return false }
+        let columns = weight.count / out
+        let scale = strength * scaleFor(module.alpha, dim: rank)
+        up.withUnsafeBufferPointer { pu in down.withUnsafeBufferPointer { pd in weight.withUnsafeMutableBufferPointer { pw in
+            GEMM.multiply(m: out, n: columns, k: rank, alpha: scale, a: pu.baseAddress!, lda: rank, b: pd.baseAddress!, ldb: columns,
+                          beta: 1, c: pw.baseAddress!, ldc: columns)
+        } } }
+        return true
+    }
+
     /// `alpha/dim`, with a missing or zero alpha meaning alpha = dim (scale 1), as kohya and A1111.
     static func scaleFor(_ alpha: Float?, dim: Int) -> Float {
         guard let alpha, alpha != 0, dim > 0 else { return 1 }

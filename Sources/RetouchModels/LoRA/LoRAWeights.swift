@@ -83,6 +83,7 @@ public struct LoRAWeights: WeightSource {
         guard let list = patches[name] else { return weight }
         var weight = weight
         for (module, file, strength) in list where strength != 0 {
+            if try LoRADelta.accumulateLowRank(module, archive: file.archive, strength: strength, into: &weight) { continue }
             let delta = try LoRADelta.compute(module, archive: file.archive)
             try Self.add(delta, strength: strength, to: &weight, module: module, file: file, target: name)
         }
