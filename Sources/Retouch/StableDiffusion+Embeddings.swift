@@ -56,7 +56,7 @@ extension StableDiffusion {
     /// The embeddings a prompt or negative prompt uses, in order of first use.
     public func embeddingsUsed(prompt: String, negativePrompt: String, options: TokenizeOptions = .init()) -> [TextualInversion] {
         guard !embeddings.isEmpty else { return [] }
-        let ids = [prompt, negativePrompt].flatMap { tokenizer.tokenize($0, options: options).chunks.flatMap { $0 } }
+        let ids = [prompt, negativePrompt].flatMap { tokenizer.tokenize(LoRATag.stripped($0), options: options).chunks.flatMap { $0 } }
         return tokenizer.embeddingsUsed(in: ids).compactMap { name in embeddings.first { $0.name == name } }
     }
 

@@ -66,6 +66,8 @@ public struct StableDiffusion: Sendable {
         public var precision: Precision
         /// A VAE to use instead of the checkpoint's (`--vae`): a diffusers VAE folder or a single file (see `StandaloneVAE`).
         public var vae: String?
+        /// LoRA/LyCORIS files merged into the text encoder and UNet as they load (`--lora`, `<lora:…>` tags).
+        public var loras: [LoRAChoice] = []
         /// Creates options.
         public init(variant: String? = nil, vPrediction: Bool = false, residency: Residency = .keepAll, precision: Precision = .fp32) {
             self.variant = variant
@@ -134,10 +136,11 @@ public struct StableDiffusion: Sendable {
             let schedulerConfig = try SchedulerConfig(url: schedulerURL)
             let scheduler = try defaultScheduler(schedulerURL)
             let replacement = try options.vae.map { try StandaloneVAE(url: vaeURL($0), modelConfig: folder.config("vae").values, variant: options.variant) }
+            let loras = try openLoRAs(options.loras)
             var model = try StableDiffusion(
                 tokenizer: try CLIPTokenizer(folder: url.appendingPathComponent("tokenizer")),
-                textEncoder: { try CLIPTextModel(config: folder.textEncoderConfig(), weights: folder.weights("text_encoder"), precision: precision) },
-                unet: { try UNet2DConditionModel(config: folder.unetConfig(), weights: folder.weights("unet"), precision: precision) },
+                textEncoder: { try CLIPTextModel(config: folder.textEncoderConfig(), weights: patched(folder.weights("text_encoder"), .textEncoder, loras), precision: precision) },
+                unet: { try UNet2DConditionModel(config: folder.unetConfig(), weights: patched(folder.weights("unet"), .unet, loras), precision: precision) },
                 vae: { try replacement.map { try AutoencoderKL(config: $0.config, weights: $0.weights, precision: precision) }
                         ?? AutoencoderKL(config: folder.vaeConfig(), weights: folder.weights("vae"), precision: precision) },
                 schedulerConfig: schedulerConfig,
@@ -145,6 +148,7 @@ public struct StableDiffusion: Sendable {
                 name: url.lastPathComponent, residency: options.residency)
             model.schedulerProblem = scheduler.problem
             model.infotextFields = try replacement.map(vaeFields) ?? []
+            if let hashes = try loraHashes(options.loras) { model.infotextFields.append(("Lora hashes", hashes)) }
             return model
         case .singleFile(let url):
             let checkpoint = try LDMCheckpoint(url: url, options: .init(predictionType: options.vPrediction ? .vPrediction : .epsilon))
@@ -153,18 +157,20 @@ public struct StableDiffusion: Sendable {
             let replacement = try options.vae.map {
                 try StandaloneVAE(url: vaeURL($0), modelConfig: ConfigReader(data: checkpoint.vaeConfig, file: file).values)
             }
+            let loras = try openLoRAs(options.loras)
             var model = try StableDiffusion(
                 tokenizer: try CLIPTokenizer.bundled(padToken: checkpoint.padToken),
                 textEncoder: { try CLIPTextModel(config: CLIPTextConfig(ConfigReader(data: checkpoint.textEncoderConfig, file: file)),
-                                                 weights: checkpoint.textEncoder, precision: precision) },
+                                                 weights: patched(checkpoint.textEncoder, .textEncoder, loras), precision: precision) },
                 unet: { try UNet2DConditionModel(config: UNetConfig(ConfigReader(data: checkpoint.unetConfig, file: file)),
-                                                 weights: checkpoint.unet, precision: precision) },
+                                                 weights: patched(checkpoint.unet, .unet, loras), precision: precision) },
                 vae: { try replacement.map { try AutoencoderKL(config: $0.config, weights: $0.weights, precision: precision) }
                         ?? AutoencoderKL(config: VAEConfig(ConfigReader(data: checkpoint.vaeConfig, file: file)), weights: checkpoint.vae, precision: precision) },
                 schedulerConfig: try SchedulerConfig(data: checkpoint.schedulerConfig, file: file),
                 defaultScheduler: .pndm,
                 name: url.deletingPathExtension().lastPathComponent, residency: options.residency)
             model.infotextFields = try replacement.map(vaeFields) ?? []
+            if let hashes = try loraHashes(options.loras) { model.infotextFields.append(("Lora hashes", hashes)) }
             return model
         }
     }

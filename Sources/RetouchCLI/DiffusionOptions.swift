@@ -52,6 +52,12 @@ struct DiffusionOptions: ParsableArguments {
     @Option(help: ArgumentHelp("A textual-inversion embedding (.pt, .bin, .safetensors, or a name in --models-dir's embeddings/ folder); its file name is the word that uses it in a prompt or negative prompt. Repeatable.", valueName: "path"))
     var embedding: [String] = []
 
+    @Option(help: ArgumentHelp("A LoRA or LyCORIS file (kohya, diffusers/PEFT, LoHa, LoKr) merged into the text encoder and UNet, at WEIGHT (default 1). Repeatable; several stack.", valueName: "path[:weight]"))
+    var lora: [String] = []
+
+    @Option(help: ArgumentHelp("A folder of LoRAs for AUTOMATIC1111 prompt tags <lora:NAME:WEIGHT> and <lora:NAME:TE_WEIGHT:UNET_WEIGHT> (NAME is the file name without extension).", valueName: "dir"))
+    var loraDir: String?
+
     @Option(help: ArgumentHelp("A folder of embeddings (as AUTOMATIC1111's embeddings folder): each file whose name appears as a word in the prompt or negative prompt is used.", valueName: "dir"))
     var embeddingsDir: String?
 
@@ -127,20 +133,39 @@ struct DiffusionOptions: ParsableArguments {
                                                   precision: Precision(rawValue: precision) ?? .fp32)
         let files = try modelFiles()
         options.vae = files.vae
+        options.loras = files.loras
         return try withEmbeddings(StableDiffusion.load(files.model, options: options), files: files)
     }
 
-    /// `--model`, `--vae` and the embeddings resolved to paths once: paths as given, names inside the models
-    /// folder (`--models-dir` or its environment variable).
+    /// `--model`, `--vae`, the LoRAs and the embeddings resolved to paths once: paths as given, names inside the
+    /// models folder (`--models-dir` or its environment variable), whose `Lora/` and `embeddings/` are the default
+    /// `--lora-dir` and `--embeddings-dir`.
     func modelFiles() throws -> ModelFiles {
         let folder = try ModelsFolder.chosen(flag: modelsDir)
-        let embeddingsFolder = embeddingsDir ?? folder.flatMap { folder in
-            folder.folders(.embedding).first { FileManager.default.fileExists(atPath: $0.path) }?.path
+        func existing(_ kind: ModelKind) -> String? {
+            folder.flatMap { $0.folders(kind).first { FileManager.default.fileExists(atPath: $0.path) }?.path }
         }
         return ModelFiles(model: try ModelsFolder.locate(model, kind: .checkpoint, in: folder),
                           vae: try vae.map { try ModelsFolder.locate($0, kind: .vae, in: folder) },
                           embeddings: try embedding.map { try ModelsFolder.locate($0, kind: .embedding, in: folder) },
-                          embeddingsFolder: embeddingsFolder)
+                          embeddingsFolder: embeddingsDir ?? existing(.embedding),
+                          loras: try loraChoices(folder: folder, tagFolder: loraDir ?? existing(.lora)))
+    }
+
+    /// `--lora` files (paths, or names in the models folder), then the LoRAs the prompts' `<lora:…>` tags name in
+    /// `tagFolder`.
+    func loraChoices(folder: ModelsFolder?, tagFolder: String?) throws -> [LoRAChoice] {
+        do {
+            let given = try lora.map { argument in
+                let choice = try LoRAChoice(argument: argument)
+                guard !FileManager.default.fileExists(atPath: choice.url.path), let folder else { return choice }
+                let written = choice.url.path == (argument as NSString).expandingTildeInPath ? argument : String(argument[..<argument.lastIndex(of: ":")!])
+                return LoRAChoice(url: try folder.resolve(written, kind: .lora), textEncoderWeight: choice.textEncoderWeight, unetWeight: choice.unetWeight)
+            }
+            return try given + LoRAChoice.fromTags(in: [prompt, negativePrompt], folder: tagFolder.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath, isDirectory: true) })
+        } catch let error as LoRATagError {
+            throw ModelLoadingError(origin: "--prompt", problem: error.description)
+        }
     }
 
     /// The model with `--embedding` files and the `--embeddings-dir` files the prompts name; warns about an
@@ -168,9 +193,11 @@ struct ModelFiles {
     var embeddings: [String]
     /// The folder of embeddings named by prompt words, if any.
     var embeddingsFolder: String?
+    /// `--lora` files and the LoRAs named by prompt tags, with their weights.
+    var loras: [LoRAChoice]
 
     /// Every file the run reads that an output must not replace.
-    var inputPaths: [String] { [model] + [vae].compactMap { $0 } + embeddings }
+    var inputPaths: [String] { [model] + [vae].compactMap { $0 } + embeddings + loras.map(\.url.path) }
 }
 
 /// Runs a diffusion command: loads the model, reports progress, writes the image with its parameters, and turns

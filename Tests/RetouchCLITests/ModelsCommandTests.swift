@@ -28,12 +28,13 @@ struct ModelsCommandTests {
     static func modelsFolder() throws -> URL {
         let root = try Fixtures.temporaryDirectory("models-dir")
         let manager = FileManager.default
-        for sub in ["Stable-diffusion", "VAE", "embeddings"] {
+        for sub in ["Stable-diffusion", "VAE", "embeddings", "Lora"] {
             try manager.createDirectory(at: root.appendingPathComponent(sub), withIntermediateDirectories: true)
         }
         try manager.createSymbolicLink(at: root.appendingPathComponent("Stable-diffusion/tiny-sd1"), withDestinationURL: Fixtures.url("models/tiny-sd1"))
         try manager.copyItem(at: Fixtures.url("vae/tiny-vae.safetensors"), to: root.appendingPathComponent("VAE/tiny-vae.safetensors"))
         try manager.copyItem(at: Fixtures.url("embeddings/files/kohyaone.safetensors"), to: root.appendingPathComponent("embeddings/kohyaone.safetensors"))
+        try manager.copyItem(at: Fixtures.url("lora/files/kohya.safetensors"), to: root.appendingPathComponent("Lora/kohya.safetensors"))
         return root
     }
 
@@ -70,6 +71,28 @@ struct ModelsCommandTests {
             #expect(image.pixels == reference.pixels, "\(file)")
             #expect(image.text["parameters"]?.contains("TI hashes: \"kohyaone: ") == true, "the models folder's embeddings/ is read")
         }
+    }
+
+    @Test("LoRAs by name: --lora NAME:W and <lora:NAME:W> tags resolve in Lora/, giving the image of --lora PATH:W")
+    func loraNames() throws {
+        let root = try Self.modelsFolder()
+        let common = ["--model", Fixtures.url("models/tiny-sd1").path, "--steps", "2", "--seed", "3", "--width", "64", "--height", "64"]
+        let byPath = try Self.run(["generate", "--prompt", "a cat", "--lora", Fixtures.url("lora/files/kohya.safetensors").path + ":0.5",
+                                   "--output", "path.png"] + common, in: root)
+        #expect(byPath.status == 0, "\(byPath.stderr)")
+        let byName = try Self.run(["generate", "--models-dir", root.path, "--prompt", "a cat", "--lora", "kohya:0.5", "--output", "name.png"] + common, in: root)
+        #expect(byName.status == 0, "\(byName.stderr)")
+        let byTag = try Self.run(["generate", "--models-dir", root.path, "--prompt", "a cat <lora:kohya:0.5>", "--output", "tag.png"] + common, in: root)
+        #expect(byTag.status == 0, "\(byTag.stderr)")
+        let without = try Self.run(["generate", "--prompt", "a cat", "--output", "none.png"] + common, in: root)
+        #expect(without.status == 0, "\(without.stderr)")
+        let reference = try ImageIO.read(root.appendingPathComponent("path.png"))
+        for file in ["name.png", "tag.png"] {
+            let image = try ImageIO.read(root.appendingPathComponent(file))
+            #expect(image.pixels == reference.pixels, "\(file)")
+            #expect(image.text["parameters"]?.contains("Lora hashes: \"kohya: ") == true, "\(image.text["parameters"] ?? "")")
+        }
+        #expect(try ImageIO.read(root.appendingPathComponent("none.png")).pixels != reference.pixels)
     }
 
     @Test("an unknown name fails naming the folder searched, and writes nothing")

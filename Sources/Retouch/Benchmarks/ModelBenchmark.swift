@@ -25,7 +25,7 @@ public struct ModelBenchmark: Sendable {
 
     /// Figure names, in the order they run.
     public static let figureNames = ["text-encode", "unet-step-256", "unet-step-512", "vae-encode-512", "vae-decode-512",
-                                     "load-unet-fp16", "inpaint-512", "unet-bf16-error"]
+                                     "load-unet-fp16", "inpaint-512", "unet-bf16-error", "lora-merge"]
 
     /// Runs the figures named in `only` (all when empty), reporting each line as soon as it is measured.
     public func run(only: Set<String> = [], report: (BenchmarkFigure) -> Void) throws {
@@ -63,6 +63,7 @@ public struct ModelBenchmark: Sendable {
         if wanted("load-unet-fp16") { try measureFP16Load(report) }
         if only.contains("unet-bf16-error") { try measureBF16Error(report) }
         if wanted("inpaint-512") { try measureInpaint(report) }
+        if only.contains("lora-merge") { try measureLoRAMerge(report) }
     }
 
     private func measure(_ name: String, _ report: (BenchmarkFigure) -> Void, _ body: () -> Void) {

@@ -28,8 +28,9 @@ extension StableDiffusion {
 
     private func encodeUncached(prompt: String, negativePrompt: String, options: TokenizeOptions, clipSkip: Int) -> PromptConditioning {
         let textEncoder = self.textEncoder
-        let positive = tokenizer.tokenize(prompt, options: options)
-        let negative = tokenizer.tokenize(negativePrompt, options: options)
+        // `<lora:…>` tags chose LoRAs at load; like AUTOMATIC1111, they are not part of the text.
+        let positive = tokenizer.tokenize(LoRATag.stripped(prompt), options: options)
+        let negative = tokenizer.tokenize(LoRATag.stripped(negativePrompt), options: options)
         var warnings: [String] = []
         if let dropped = positive.truncatedText {
             warnings.append("the prompt is longer than \(tokenizer.maxLength - 2) tokens; this part was dropped: \"\(dropped)\"")
