@@ -17,7 +17,9 @@ public struct LoRATag: Sendable, Equatable {
         self.unetWeight = unetWeight
     }
 
-    static let pattern = try! NSRegularExpression(pattern: "<(?:lora|lyco):([^:>]+)((?::[^:>]*){0,2})>", options: [.caseInsensitive])
+    /// `<lora:NAME…>` or `<lyco:NAME…>` with whatever follows the name up to `>`, so a tag with too many or
+    /// malformed weights is an error, never text left in the prompt while its LoRA is silently not applied.
+    static let pattern = try! NSRegularExpression(pattern: "<(?:lora|lyco):([^:>]+)((?::[^>]*)?)>", options: [.caseInsensitive])
 
     /// The tags in `prompt`, in order; a weight that is not a finite number is an error naming the tag.
     public static func tags(in prompt: String) throws -> [LoRATag] {
@@ -27,6 +29,9 @@ public struct LoRATag: Sendable, Equatable {
             let name = (prompt as NSString).substring(with: match.range(at: 1)).trimmingCharacters(in: .whitespaces)
             let rest = (prompt as NSString).substring(with: match.range(at: 2))
             let numbers = rest.split(separator: ":", omittingEmptySubsequences: false).dropFirst().map { $0.trimmingCharacters(in: .whitespaces) }
+            guard numbers.count <= 2 else {
+                throw LoRATagError(tag: text, problem: "has \(numbers.count) weights; a tag takes one, or two (text encoder, UNet)")
+            }
             let values = try numbers.map { string -> Float in
                 guard let value = Float(string), value.isFinite else {
                     throw LoRATagError(tag: text, problem: "'\(string)' is not a weight (a number such as 0.8)")

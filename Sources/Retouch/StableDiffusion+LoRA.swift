@@ -18,28 +18,30 @@ public struct LoRAChoice: Sendable, Equatable {
         self.unetWeight = unetWeight
     }
 
-    /// Parses a `--lora PATH[:WEIGHT]` argument. The weight is taken after the last colon only when it parses as a
-    /// number, so paths with colons still work; a non-finite weight is an error.
+    /// Parses a `--lora PATH[:WEIGHT]` argument (see `split(argument:)`).
     public init(argument: String) throws {
-        var path = argument, weight: Float = 1
-        if let colon = argument.lastIndex(of: ":") {
-            let tail = String(argument[argument.index(after: colon)...])
-            if let value = Float(tail) {
-                guard value.isFinite else { throw ModelLoadingError(origin: argument, problem: "--lora weight '\(tail)' is not a finite number") }
-                weight = value
-                path = String(argument[..<colon])
-            } else if !FileManager.default.fileExists(atPath: (argument as NSString).expandingTildeInPath), !tail.contains("/") {
-                throw ModelLoadingError(origin: argument, problem: "--lora expects PATH[:WEIGHT]; '\(tail)' is not a weight (a number such as 0.8)")
-            }
-        }
+        let (path, weight) = try Self.split(argument: argument)
         self.init(url: URL(fileURLWithPath: (path as NSString).expandingTildeInPath), textEncoderWeight: weight, unetWeight: weight)
     }
 
-    /// The file extensions looked up in a LoRA folder.
-    public static let extensions = ["safetensors", "pt", "ckpt", "bin"]
+    /// Splits a `--lora PATH[:WEIGHT]` argument into its path (or name) as written and its weight. The weight is
+    /// taken after the last colon only when it parses as a number, so paths with colons still work; a non-finite
+    /// weight is an error.
+    public static func split(argument: String) throws -> (path: String, weight: Float) {
+        guard let colon = argument.lastIndex(of: ":") else { return (argument, 1) }
+        let tail = String(argument[argument.index(after: colon)...])
+        if let value = Float(tail) {
+            guard value.isFinite else { throw ModelLoadingError(origin: argument, problem: "--lora weight '\(tail)' is not a finite number") }
+            return (String(argument[..<colon]), value)
+        }
+        if !FileManager.default.fileExists(atPath: (argument as NSString).expandingTildeInPath), !tail.contains("/") {
+            throw ModelLoadingError(origin: argument, problem: "--lora expects PATH[:WEIGHT]; '\(tail)' is not a weight (a number such as 0.8)")
+        }
+        return (argument, 1)
+    }
 
-    /// The choices the `<lora:…>` tags in `prompts` make, resolved by file stem in `folder`; an unknown name is an
-    /// error naming it and the folder, a tag without a folder an error naming the flag.
+    /// The choices the `<lora:…>` tags in `prompts` make, resolved by file stem in `folder` and its subfolders (the
+    /// models folder's rules, `ModelsFolder.resolve`); an unknown or ambiguous name is an error naming it and the folder, a tag without a folder an error naming the flag.
     public static func fromTags(in prompts: [String], folder: URL?) throws -> [LoRAChoice] {
         let tags = try prompts.flatMap { try LoRATag.tags(in: $0) }
         guard !tags.isEmpty else { return [] }
@@ -47,11 +49,8 @@ public struct LoRAChoice: Sendable, Equatable {
             throw ModelLoadingError(origin: "<lora:\(tags[0].name)>", problem: "a prompt names a LoRA but no --lora-dir was given to find it in")
         }
         return try tags.map { tag in
-            let candidates = extensions.map { folder.appendingPathComponent(tag.name).appendingPathExtension($0) }
-            guard let url = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
-                throw ModelLoadingError(origin: folder.path, problem: "no LoRA named '\(tag.name)' (looked for \(tag.name).\(extensions.joined(separator: "/")))")
-            }
-            return LoRAChoice(url: url, textEncoderWeight: tag.textEncoderWeight, unetWeight: tag.unetWeight)
+            LoRAChoice(url: try ModelsFolder.resolve(tag.name, kind: .lora, in: [folder]),
+                       textEncoderWeight: tag.textEncoderWeight, unetWeight: tag.unetWeight)
         }
     }
 }

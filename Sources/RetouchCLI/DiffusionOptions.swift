@@ -157,10 +157,10 @@ struct DiffusionOptions: ParsableArguments {
     func loraChoices(folder: ModelsFolder?, tagFolder: String?) throws -> [LoRAChoice] {
         do {
             let given = try lora.map { argument in
-                let choice = try LoRAChoice(argument: argument)
-                guard !FileManager.default.fileExists(atPath: choice.url.path), let folder else { return choice }
-                let written = choice.url.path == (argument as NSString).expandingTildeInPath ? argument : String(argument[..<argument.lastIndex(of: ":")!])
-                return LoRAChoice(url: try folder.resolve(written, kind: .lora), textEncoderWeight: choice.textEncoderWeight, unetWeight: choice.unetWeight)
+                let (path, weight) = try LoRAChoice.split(argument: argument)
+                let expanded = (path as NSString).expandingTildeInPath
+                let url = try folder.flatMap { FileManager.default.fileExists(atPath: expanded) ? nil : try $0.resolve(path, kind: .lora) }
+                return LoRAChoice(url: url ?? URL(fileURLWithPath: expanded), textEncoderWeight: weight, unetWeight: weight)
             }
             return try given + LoRAChoice.fromTags(in: [prompt, negativePrompt], folder: tagFolder.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath, isDirectory: true) })
         } catch let error as LoRATagError {

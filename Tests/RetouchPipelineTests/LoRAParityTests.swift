@@ -72,6 +72,7 @@ struct LoRAParityTests {
         #expect(LoRATag.stripped("a cat <lora:kohya:0.5>, sitting") == "a cat , sitting")
         #expect { try LoRAChoice.fromTags(in: ["<lora:nosuch:1>"], folder: folder) } throws: { "\($0)".contains("nosuch") && "\($0)".contains(folder.path) }
         #expect { try LoRATag.tags(in: "<lora:kohya:lots>") } throws: { "\($0)".contains("lots") }
+        #expect { try LoRATag.tags(in: "<lora:kohya:1:0.5:2>") } throws: { "\($0)".contains("has 3 weights") }
     }
 
     @Test("--lora PATH[:WEIGHT]: the weight after the last colon; a bad weight or missing file is an error")

@@ -22,12 +22,12 @@ public enum ModelKind: String, Sendable, CaseIterable, Codable {
         }
     }
 
-    /// File extensions of this kind's single files (AUTOMATIC1111's lists).
+    /// File extensions of this kind's single files (AUTOMATIC1111's lists; LoRAs also diffusers' older `.bin`).
     public var fileExtensions: Set<String> {
         switch self {
         case .checkpoint: ["safetensors", "ckpt"]
         case .vae: ["safetensors", "ckpt", "pt"]
-        case .lora: ["safetensors", "ckpt", "pt"]
+        case .lora: ["safetensors", "ckpt", "pt", "bin"]
         case .embedding: ["safetensors", "pt", "bin"]
         case .controlNet: ["safetensors", "ckpt", "pth"]
         }

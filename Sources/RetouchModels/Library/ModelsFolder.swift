@@ -40,23 +40,30 @@ public struct ModelsFolder: Sendable, Equatable {
     }
 
     /// Every model of `kind` in the folder, sorted by name.
-    public func entries(_ kind: ModelKind) throws -> [ModelEntry] {
-        var found: [ModelEntry] = []
-        for folder in folders(kind) where FileManager.default.fileExists(atPath: folder.path) {
-            try ModelsFolderWalk.collect(kind, in: folder, into: &found)
-        }
-        return found.sorted { $0.name.localizedStandardCompare($1.name) == .orderedAscending }
-    }
+    public func entries(_ kind: ModelKind) throws -> [ModelEntry] { try Self.entries(kind, in: folders(kind)) }
 
     /// Resolves `name` to one model of `kind`.
     ///
     /// - Throws: `ModelLoadingError` naming the folder when nothing matches (with what is there), when several
     ///   files match (listing them), or when a bracketed hash does not match the file's.
-    public func resolve(_ name: String, kind: ModelKind) throws -> URL {
+    public func resolve(_ name: String, kind: ModelKind) throws -> URL { try Self.resolve(name, kind: kind, in: folders(kind)) }
+
+    /// Every model of `kind` in `folders` (a kind's own folders, such as a `--lora-dir`), sorted by name.
+    public static func entries(_ kind: ModelKind, in folders: [URL]) throws -> [ModelEntry] {
+        var found: [ModelEntry] = []
+        for folder in folders where FileManager.default.fileExists(atPath: folder.path) {
+            try ModelsFolderWalk.collect(kind, in: folder, into: &found)
+        }
+        return found.sorted { $0.name.localizedStandardCompare($1.name) == .orderedAscending }
+    }
+
+    /// Resolves `name` to one model of `kind` in `folders` (a kind's own folders, such as a `--lora-dir`), by the
+    /// rules of `resolve(_:kind:)`; errors name the first folder.
+    public static func resolve(_ name: String, kind: ModelKind, in folders: [URL]) throws -> URL {
         let title = ModelTitle(name)
-        let all = try entries(kind)
+        let all = try entries(kind, in: folders)
         let matches = all.filter { $0.matches(title.name) }
-        let shownFolder = folders(kind)[0].path
+        let shownFolder = folders.first?.path ?? "(no folder)"
         guard !matches.isEmpty else {
             let available = all.prefix(20).map(\.name).joined(separator: ", ")
             throw ModelLoadingError(origin: shownFolder, problem: "no \(kind.noun) named '\(title.name)'" +
