@@ -86,7 +86,7 @@ public struct ModelBenchmark: Sendable {
     }
 
     /// CPU seconds of every thread of this process so far.
-    private static func processCPUSeconds() -> Double {
+    static func processCPUSeconds() -> Double {
         var time = timespec()
         clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
         return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
