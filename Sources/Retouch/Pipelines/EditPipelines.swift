@@ -17,6 +17,8 @@ public struct DiffusionSettings: Sendable {
     public var guidance: Float = 7.5
     /// The scheduler; nil uses the checkpoint's own.
     public var scheduler: SchedulerKind?
+    /// TCD's stochasticity γ, 0…1 (diffusers' TCD default 0.3); the other schedulers ignore it.
+    public var eta: Double = TCDScheduler.defaultEta
     /// Seed of the torch-compatible random stream.
     public var seed: UInt64 = 0
     /// Prompt weighting and long-prompt handling.
@@ -67,7 +69,7 @@ public struct EditPipelines: Sendable {
             let reason = model.schedulerProblem ?? "the model's scheduler is not one Retouch implements yet"
             throw PipelineError("\(reason); choose one with --scheduler (\(choices))")
         }
-        do { return try kind.checkedMake(config: model.schedulerConfig, steps: settings.steps) } catch let error as SchedulerStepsError {
+        do { return try kind.checkedMake(config: model.schedulerConfig, steps: settings.steps, eta: settings.eta) } catch let error as SchedulerStepsError {
             throw PipelineError(error.description)
         }
     }
