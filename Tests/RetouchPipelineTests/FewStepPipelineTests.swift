@@ -8,7 +8,8 @@ import RetouchTestSupport
 /// Few-step sampling and guidance ≤ 1 against diffusers' own pipelines (fixtures/pipelines/make_fewstep_references.py):
 /// `lcm` and `tcd` (γ 0.3) in generate, img2img at strength 0.5 and inpaint (9- and 4-channel) at guidance 1, LCM
 /// with v-prediction, at guidance 0.5 and with classifier-free guidance; the older schedulers at guidance 1; and
-/// SD-Turbo style runs (Euler, trailing spacing, guidance 0, 1–4 steps). Each image matches diffusers' PNG at
+/// SD-Turbo style runs (Euler, trailing spacing, guidance 0, 1–4 steps); and lcm/tcd with a LoRA merged (as LCM-LoRA
+/// is used) against diffusers' `fuse_lora`. Each image matches diffusers' PNG at
 /// ≥ 45 dB, and each run makes diffusers' UNet calls with diffusers' batch: 1 when guidance ≤ 1, else 2.
 struct FewStepPipelineTests {
     struct Case: Decodable, Sendable, CustomStringConvertible {
@@ -22,8 +23,12 @@ struct FewStepPipelineTests {
         let unet_batch_sizes: [Int]
         let scheduler_class: String
         let scheduler_config: [String: SchedulerLoopJSON]
+        let lora: Lora?
         var description: String { id }
     }
+
+    /// A LoRA diffusers fused before the run (`file` relative to fixtures/).
+    struct Lora: Decodable, Sendable { let file: String, weight: Float }
 
     /// A scheduler-config value as the reference recorded it (numbers, strings, booleans, null).
     enum SchedulerLoopJSON: Decodable, Sendable {
@@ -83,13 +88,26 @@ struct FewStepPipelineTests {
         }
         #expect(Self.cases.contains { $0.scheduler == "lcm" && $0.guidance > 1 })
         #expect(Self.cases.contains { $0.scheduler == "turbo" && $0.guidance == 0 && $0.steps == 1 })
-        #expect(Self.cases.count == 21)
+        for scheduler in ["lcm", "tcd"] {
+            let modes = Set(Self.cases.filter { $0.scheduler == scheduler && $0.lora != nil }.map(\.mode))
+            #expect(modes == ["generate", "img2img", "inpaint4"], "\(scheduler) with a LoRA: \(modes)")
+        }
+        #expect(Self.cases.count == 28)
     }
 
     @Test("same image as diffusers (PSNR ≥ 45 dB) with diffusers' UNet calls and batch", arguments: cases)
     func matchesDiffusers(_ c: Case) throws {
         let turbo = c.scheduler == "turbo"
-        let model = turbo ? try Self.model(withSchedulerOf: c) : try #require(Self.models[c.model], "fixture model \(c.model) loads")
+        let model: StableDiffusion
+        if turbo {
+            model = try Self.model(withSchedulerOf: c)
+        } else if let lora = c.lora {
+            var options = StableDiffusion.LoadOptions()
+            options.loras = [LoRAChoice(url: Fixtures.url(lora.file), textEncoderWeight: lora.weight, unetWeight: lora.weight)]
+            model = try StableDiffusion.load(Fixtures.url("models/\(c.model)").path, options: options)
+        } else {
+            model = try #require(Self.models[c.model], "fixture model \(c.model) loads")
+        }
         if turbo { #expect(model.defaultScheduler == .euler && model.schedulerConfig.timestepSpacing == .trailing) }
         let pipelines = EditPipelines(model: model)
         var settings = DiffusionSettings(prompt: c.prompt)
@@ -125,5 +143,10 @@ struct FewStepPipelineTests {
         let psnr = mse == 0 ? Double.infinity : 10 * log10(255 * 255 / mse)
         print("few-step pipeline parity \(c.id): \(psnr) dB, \(result.unetEvaluations) UNet calls of batch \(result.unetBatchSize)")
         #expect(psnr >= 45, "\(c.id): \(psnr) dB")
+        if c.lora != nil, let plain = Self.cases.first(where: { $0.id == c.id.components(separatedBy: "-lora-")[0] }) {
+            // the LoRA matters: the same run without it is far from this reference
+            let without = try ImageIO.read(Fixtures.url("pipelines/\(plain.output)"))
+            #expect(without.psnr(reference) < 40, "\(c.id): the image without the LoRA is \(without.psnr(reference)) dB from it")
+        }
     }
 }
