@@ -90,9 +90,9 @@ struct FewStepPipelineTests {
         #expect(Self.cases.contains { $0.scheduler == "turbo" && $0.guidance == 0 && $0.steps == 1 })
         for scheduler in ["lcm", "tcd"] {
             let modes = Set(Self.cases.filter { $0.scheduler == scheduler && $0.lora != nil }.map(\.mode))
-            #expect(modes == ["generate", "img2img", "inpaint4"], "\(scheduler) with a LoRA: \(modes)")
+            #expect(modes == ["generate", "img2img", "inpaint4", "inpaint9"], "\(scheduler) with a LoRA: \(modes)")
         }
-        #expect(Self.cases.count == 28)
+        #expect(Self.cases.count == 30)
     }
 
     @Test("same image as diffusers (PSNR ≥ 45 dB) with diffusers' UNet calls and batch", arguments: cases)
