@@ -37,7 +37,7 @@ let package = Package(
         // Vectorised inner loops (softmax, activations, norms, im2col) with run-time CPU dispatch.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         // bf16 GEMM (AVX-512 BF16 with a portable fallback) for the bf16 precision mode.
-        .target(name: "CBF16Kernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "CBF16Kernels", dependencies: ["CKernels"], cSettings: [.unsafeFlags(["-O3"])]),
 
         // MARK: Libraries
         // `require`: argument checks that stay in -Ounchecked release builds (every library below uses it).

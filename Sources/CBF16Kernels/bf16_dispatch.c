@@ -3,6 +3,8 @@
 // kernel reads 32-row tile panels (bf16_gemm_amx.c).
 #include "CBF16Kernels.h"
 #include "bf16_internal.h"
+#include "CKernels.h"
+#include <stdlib.h>
 
 #if defined(__x86_64__)
 int rt_bf16_supported(void) {
@@ -21,6 +23,7 @@ int rt_bf16_kernel_available(rt_bf16_kernel kernel) {
     switch (kernel) {
     case RT_BF16_PORTABLE: return 1;
     case RT_BF16_AVX512: return rt_bf16_supported();
+    case RT_BF16_WIDENED: return rt_gemm_f32_supported(RT_GEMM_F32_AVX512);
 #if defined(__x86_64__)
     case RT_BF16_AMX: return rt_bf16_supported() && rt_bf16_amx_usable();
 #endif
@@ -28,8 +31,12 @@ int rt_bf16_kernel_available(rt_bf16_kernel kernel) {
     }
 }
 
+int rt_bf16_dot_is_fast(void) { return rt_bf16_supported() && !rt_cpu_is_intel(); }
+
 rt_bf16_kernel rt_bf16_best_kernel(void) {
     if (rt_bf16_kernel_available(RT_BF16_AMX)) return RT_BF16_AMX;
+    if (rt_bf16_dot_is_fast()) return RT_BF16_AVX512;
+    if (rt_bf16_kernel_available(RT_BF16_WIDENED)) return RT_BF16_WIDENED;
     if (rt_bf16_kernel_available(RT_BF16_AVX512)) return RT_BF16_AVX512;
     return RT_BF16_PORTABLE;
 }
@@ -38,6 +45,7 @@ const char *rt_bf16_kernel_label(rt_bf16_kernel kernel) {
     switch (kernel) {
     case RT_BF16_AMX: return "amx-bf16";
     case RT_BF16_AVX512: return "avx512-bf16";
+    case RT_BF16_WIDENED: return "avx512-widened";
     default: return "portable";
     }
 }
@@ -70,6 +78,11 @@ void rt_bf16_kernel_gemm(rt_bf16_kernel kernel, long m, long n, long k, const ui
     }
     if (kernel == RT_BF16_AVX512 && rt_bf16_supported()) {
         rt_bf16_gemm_avx512(m, n, k, packed_a, b, ldb, b_transposed, c, c_row_stride, c_col_stride, beta);
+        return;
+    }
+    if (kernel == RT_BF16_WIDENED && rt_bf16_kernel_available(RT_BF16_WIDENED)) {
+        rt_gemm_f32_bf16_panels(m, n, k, (const uint32_t *)packed_a, (k + 1) / 2, b, ldb, b_transposed, beta, c,
+                                c_row_stride, c_col_stride);
         return;
     }
     if (kernel == RT_BF16_AMX) abort();   // AMX-packed A on a CPU without AMX: no other kernel reads it

@@ -59,6 +59,12 @@ unsigned int rt_cpu_features(void) {
     return (unsigned int)cached;
 }
 
+int rt_cpu_is_intel(void) {
+    unsigned int eax, ebx, ecx, edx;
+    __cpuid(0, eax, ebx, ecx, edx);
+    return ebx == 0x756e6547 && edx == 0x49656e69 && ecx == 0x6c65746e;   // "Genu" "ineI" "ntel"
+}
+
 static int cpuid_brand(char *out, long capacity) {
     if (__get_cpuid_max(0x80000000, 0) < 0x80000004 || capacity < 49) return 0;
     unsigned int words[12];
@@ -72,6 +78,8 @@ static int cpuid_brand(char *out, long capacity) {
 #else
 
 unsigned int rt_cpu_features(void) { return 0; }
+
+int rt_cpu_is_intel(void) { return 0; }
 
 static int cpuid_brand(char *out, long capacity) {
     (void)out;

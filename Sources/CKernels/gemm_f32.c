@@ -247,9 +247,25 @@ AVX512 static inline void transpose16(__m512 r[16]) {
     }
 }
 
+/// Rounds 16 floats to bf16 and back, as CBF16Kernels' scalar rounding does: nearest, ties to even; zero and
+/// denormals to signed zero; NaN kept, made quiet.
+AVX512 static inline __m512 round_bf16_avx512(__m512 v) {
+    __m512i u = _mm512_castps_si512(v);
+    __mmask16 tiny = _mm512_testn_epi32_mask(u, _mm512_set1_epi32(0x7f800000));
+    __mmask16 nan = _mm512_cmpgt_epu32_mask(_mm512_and_si512(u, _mm512_set1_epi32(0x7fffffff)),
+                                            _mm512_set1_epi32(0x7f800000));
+    __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1));
+    __m512i r = _mm512_add_epi32(u, _mm512_add_epi32(lsb, _mm512_set1_epi32(0x7fff)));
+    r = _mm512_mask_mov_epi32(r, nan, _mm512_or_si512(u, _mm512_set1_epi32(0x00400000)));
+    r = _mm512_mask_mov_epi32(r, tiny, _mm512_and_si512(u, _mm512_set1_epi32((int)0x80000000)));
+    return _mm512_castsi512_ps(_mm512_and_si512(r, _mm512_set1_epi32((int)0xffff0000)));
+}
+
 /// `pack_fn` for width W with AVX-512: k-contiguous rows go through 16 x 16 transposes, others are row copies.
+/// With `round_bf16` every value is rounded to bf16 on the way (the widened bf16 path's B).
 AVX512 static inline __attribute__((always_inline)) void pack_avx512(long w, long rows, long kc, const float *x,
-                                                                     long ld, int k_contiguous, float *dst) {
+                                                                     long ld, int k_contiguous, float *dst,
+                                                                     int round_bf16) {
     for (long r0 = 0; r0 < rows; r0 += w, dst += w * kc) {
         long count = rows - r0 < w ? rows - r0 : w;
         if (!k_contiguous) {
@@ -257,7 +273,8 @@ AVX512 static inline __attribute__((always_inline)) void pack_avx512(long w, lon
                 const float *src = x + p * ld + r0;
                 for (long g = 0; g < w; g += 16) {
                     __mmask16 store = lanes_mask(w - g);
-                    _mm512_mask_storeu_ps(dst + p * w + g, store, _mm512_maskz_loadu_ps(lanes_mask(count - g), src + g));
+                    __m512 v = _mm512_maskz_loadu_ps(lanes_mask(count - g), src + g);
+                    _mm512_mask_storeu_ps(dst + p * w + g, store, round_bf16 ? round_bf16_avx512(v) : v);
                 }
             }
             continue;
@@ -270,6 +287,8 @@ AVX512 static inline __attribute__((always_inline)) void pack_avx512(long w, lon
                 __m512 v[16];
                 for (long r = 0; r < 16; r++)
                     v[r] = r < group ? _mm512_maskz_loadu_ps(load, x + (r0 + g + r) * ld + p) : _mm512_setzero_ps();
+                if (round_bf16)
+                    for (long r = 0; r < 16; r++) v[r] = round_bf16_avx512(v[r]);
                 transpose16(v);
                 long depth = kc - p < 16 ? kc - p : 16;
                 for (long t = 0; t < depth; t++) _mm512_mask_storeu_ps(dst + (p + t) * w + g, store, v[t]);
@@ -279,17 +298,51 @@ AVX512 static inline __attribute__((always_inline)) void pack_avx512(long w, lon
 }
 
 AVX512 static void pack_avx512_a(long rows, long kc, const float *x, long ld, int k_contiguous, float *dst) {
-    pack_avx512(AVX512_MR, rows, kc, x, ld, k_contiguous, dst);
+    pack_avx512(AVX512_MR, rows, kc, x, ld, k_contiguous, dst, 0);
 }
 
 AVX512 static void pack_avx512_b(long rows, long kc, const float *x, long ld, int k_contiguous, float *dst) {
-    pack_avx512(AVX512_NR, rows, kc, x, ld, k_contiguous, dst);
+    pack_avx512(AVX512_NR, rows, kc, x, ld, k_contiguous, dst, 0);
+}
+
+/// Writes a 12 x 32 tile held in registers into C with element (r, j) at c[r * rs + j * cs], as `micro_kernel`
+/// specifies (first: C = alpha * t + beta * C, later C += alpha * t). With rs == 1 (C stored transposed) each
+/// tile column is one masked vector store.
+AVX512 static void store_tile_strided_avx512(const __m512 *acc0, const __m512 *acc1, float *c, long rs, long cs,
+                                             long mr, long nr, float alpha, float beta, int first) {
+    float tile[AVX512_MR * AVX512_NR] __attribute__((aligned(64)));
+    __m512 va = _mm512_set1_ps(alpha);
+    for (int r = 0; r < AVX512_MR; r++) {
+        _mm512_store_ps(tile + r * AVX512_NR, _mm512_mul_ps(acc0[r], va));
+        _mm512_store_ps(tile + r * AVX512_NR + 16, _mm512_mul_ps(acc1[r], va));
+    }
+    int mode = !first ? 2 : beta != 0;   // 0: overwrite, 1: scale C by beta, 2: accumulate
+    if (rs != 1) {
+        for (long r = 0; r < mr; r++)
+            for (long j = 0; j < nr; j++) {
+                float *d = c + r * rs + j * cs, t = tile[r * AVX512_NR + j];
+                *d = mode == 0 ? t : mode == 1 ? t + beta * *d : *d + t;
+            }
+        return;
+    }
+    const __m512i rows = _mm512_setr_epi32(0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 0, 0, 0, 0);
+    __mmask16 rmask = lanes_mask(mr);
+    __m512 vb = _mm512_set1_ps(beta);
+    for (long j = 0; j < nr; j++) {
+        float *col = c + j * cs;
+        __m512 v = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), rmask, rows, tile + j, 4);
+        if (mode == 1) v = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(rmask, col), vb, v);
+        else if (mode == 2) v = _mm512_add_ps(_mm512_maskz_loadu_ps(rmask, col), v);
+        _mm512_mask_storeu_ps(col, rmask, v);
+    }
 }
 
 /// The 12 x (16 * vectors) micro-kernel; vectors == 1 serves tiles at most 16 columns wide without idle FMAs.
+/// C's element (r, j) is c[r * ldc + j * cs]; cs is 1 except on the widened bf16 path.
 AVX512 static inline __attribute__((always_inline)) void tile_avx512(int vectors, long kc, const float *a,
-                                                                     const float *b, float *c, long ldc, long mr,
-                                                                     long nr, float alpha, float beta, int first) {
+                                                                     const float *b, float *c, long ldc, long cs,
+                                                                     long mr, long nr, float alpha, float beta,
+                                                                     int first) {
     __m512 acc0[AVX512_MR], acc1[AVX512_MR];
     for (int r = 0; r < AVX512_MR; r++) acc0[r] = acc1[r] = _mm512_setzero_ps();
 #pragma clang loop unroll_count(4)
@@ -301,6 +354,10 @@ AVX512 static inline __attribute__((always_inline)) void tile_avx512(int vectors
             acc0[r] = _mm512_fmadd_ps(av, b0, acc0[r]);
             if (vectors > 1) acc1[r] = _mm512_fmadd_ps(av, b1, acc1[r]);
         }
+    }
+    if (cs != 1) {
+        store_tile_strided_avx512(acc0, acc1, c, ldc, cs, mr, nr, alpha, beta, first);
+        return;
     }
     __mmask16 m0 = lanes_mask(nr), m1 = lanes_mask(nr - 16);
     __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
@@ -323,14 +380,66 @@ AVX512 static inline __attribute__((always_inline)) void tile_avx512(int vectors
 
 AVX512 static void kernel_avx512(long kc, const float *a, const float *b, float *c, long ldc, long mr, long nr,
                                  float alpha, float beta, int first) {
-    if (nr > 16) tile_avx512(2, kc, a, b, c, ldc, mr, nr, alpha, beta, first);
-    else tile_avx512(1, kc, a, b, c, ldc, mr, nr, alpha, beta, first);
+    if (nr > 16) tile_avx512(2, kc, a, b, c, ldc, 1, mr, nr, alpha, beta, first);
+    else tile_avx512(1, kc, a, b, c, ldc, 1, mr, nr, alpha, beta, first);
 }
 
 static const gemm_kernel avx512_kernel = {
     AVX512_MR, AVX512_NR, AVX512_KC, AVX512_MR * 32, AVX512_NC,
     pack_avx512_a, pack_avx512_b, kernel_avx512,
 };
+
+// MARK: - bf16 weights on the AVX-512F kernel (the widened bf16 path)
+
+/// Widens `rows` rows (whole 12-row panels, the last zero-padded) of bf16 k-pair panels, starting at pair
+/// `pair0` of each panel, into the AVX-512 kernel's A panels (kc x 12 floats each). A bf16 is the top half of
+/// its float, so widening is a shift (even k) or a mask (odd k).
+AVX512 static void widen_a_avx512(long rows, long kc, const uint32_t *panels, long panel_pairs, long pair0,
+                                  float *dst) {
+    const __mmask16 twelve = 0x0fff;
+    const __m512i high = _mm512_set1_epi32((int)0xffff0000);
+    for (long r0 = 0; r0 < rows; r0 += AVX512_MR, dst += AVX512_MR * kc) {
+        const uint32_t *src = panels + ((r0 / AVX512_MR) * panel_pairs + pair0) * AVX512_MR;
+        for (long p = 0; 2 * p < kc; p++) {
+            __m512i v = _mm512_maskz_loadu_epi32(twelve, src + p * AVX512_MR);
+            _mm512_mask_storeu_ps(dst + 2 * p * AVX512_MR, twelve, _mm512_castsi512_ps(_mm512_slli_epi32(v, 16)));
+            if (2 * p + 1 < kc)
+                _mm512_mask_storeu_ps(dst + (2 * p + 1) * AVX512_MR, twelve,
+                                      _mm512_castsi512_ps(_mm512_and_si512(v, high)));
+        }
+    }
+}
+
+AVX512 static void gemm_bf16_panels_avx512(long m, long n, long k, const uint32_t *a_panels, long panel_pairs,
+                                           const float *b, long ldb, int tb, float beta, float *c, long rs, long cs) {
+    const long kc_block = AVX512_KC, mc_block = AVX512_MR * 32, nc_block = AVX512_NC;   // kc_block is even
+    long kc_max = k < kc_block ? k : kc_block;
+    long mc_max = m < mc_block ? (m + AVX512_MR - 1) / AVX512_MR * AVX512_MR : mc_block;
+    long nc_max = n < nc_block ? (n + AVX512_NR - 1) / AVX512_NR * AVX512_NR : nc_block;
+    float *abuf = scratch(0, (size_t)mc_max * kc_max), *bbuf = scratch(1, (size_t)nc_max * kc_max);
+    for (long jc = 0; jc < n; jc += nc_block) {
+        long nc = n - jc < nc_block ? n - jc : nc_block;
+        for (long pc = 0; pc < k; pc += kc_block) {
+            long kc = k - pc < kc_block ? k - pc : kc_block;
+            pack_avx512(AVX512_NR, nc, kc, tb ? b + jc * ldb + pc : b + pc * ldb + jc, ldb, tb, bbuf, 1);
+            for (long ic = 0; ic < m; ic += mc_block) {
+                long mc = m - ic < mc_block ? m - ic : mc_block;
+                widen_a_avx512(mc, kc, a_panels + (ic / AVX512_MR) * panel_pairs * AVX512_MR, panel_pairs, pc / 2,
+                               abuf);
+                for (long ir = 0; ir < mc; ir += AVX512_MR) {
+                    long mr = mc - ir < AVX512_MR ? mc - ir : AVX512_MR;
+                    for (long jr = 0; jr < nc; jr += AVX512_NR) {
+                        long nr = nc - jr < AVX512_NR ? nc - jr : AVX512_NR;
+                        const float *ap = abuf + ir * kc, *bp = bbuf + jr * kc;
+                        float *cp = c + (ic + ir) * rs + (jc + jr) * cs;
+                        if (nr > 16) tile_avx512(2, kc, ap, bp, cp, rs, cs, mr, nr, 1, beta, pc == 0);
+                        else tile_avx512(1, kc, ap, bp, cp, rs, cs, mr, nr, 1, beta, pc == 0);
+                    }
+                }
+            }
+        }
+    }
+}
 
 #endif
 
@@ -362,4 +471,25 @@ void rt_gemm_f32(rt_gemm_f32_kernel kernel, int transpose_a, int transpose_b, lo
     }
 #endif
     gemm_blocked(g, transpose_a != 0, transpose_b != 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+void rt_gemm_f32_bf16_panels(long m, long n, long k, const uint32_t *a_panels, long panel_pairs, const float *b,
+                             long ldb, int transpose_b, float beta, float *c, long c_row_stride, long c_col_stride) {
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0) {
+        for (long i = 0; i < m; i++)
+            for (long j = 0; j < n; j++) {
+                float *d = c + i * c_row_stride + j * c_col_stride;
+                *d = beta == 0 ? 0 : beta * *d;
+            }
+        return;
+    }
+#if defined(__x86_64__)
+    if (rt_gemm_f32_supported(RT_GEMM_F32_AVX512)) {
+        gemm_bf16_panels_avx512(m, n, k, a_panels, panel_pairs, b, ldb, transpose_b != 0, beta, c, c_row_stride,
+                                c_col_stride);
+        return;
+    }
+#endif
+    abort();
 }

@@ -36,6 +36,8 @@ public struct CPUReport: Sendable {
         kernels = [
             ("gemm-f32", GEMM.automaticF32Kernel.rawValue),
             ("gemm-bf16", String(cString: rt_bf16_kernel_name())),
+            // The VAE keeps fp32 weights in bf16 mode unless this says native (AutoencoderKL.weightPrecision).
+            ("bf16-arithmetic", GEMM.BF16Path.automatic.resolved.hasNativeBF16Arithmetic ? "native" : "fp32 (vae stays fp32)"),
         ]
         openBLASCore = GEMM.openBLASCoreName
     }

@@ -6,9 +6,10 @@ extension GEMM {
     /// (`BF16Matrix(_:path:)`): the AMX kernel reads its own tile layout, the other two share 12-row panels.
     ///
     /// A path the CPU lacks never crashes: it falls back to the next one down (`.amx` → `.avx512bf16` →
-    /// `.portable`), so `BF16Matrix.path` says what actually runs.
+    /// `.portable`, `.avx512Widened` → `.portable`), so `BF16Matrix.path` says what actually runs.
     public enum BF16Path: Sendable, CaseIterable, CustomStringConvertible {
-        /// The fastest kernel this CPU runs: AMX, else AVX-512 BF16, else portable.
+        /// The fastest kernel this CPU runs: AMX; else AVX-512 BF16 where `vdpbf16ps` is fast (not on Intel);
+        /// else the widened kernel on AVX-512F; else portable.
         case automatic
         /// The portable C kernel (same rounding, fp32 arithmetic), whatever the CPU.
         case portable
@@ -16,6 +17,10 @@ extension GEMM {
         case avx512bf16
         /// AMX tiles (`tdpbf16ps`, 32×32 tiles of 16×16): Intel Sapphire Rapids and later, under Linux 5.16+.
         case amx
+        /// bf16 weights widened to fp32 as they are packed, on the AVX-512F fp32 kernel (B rounded to bf16 too,
+        /// so the products are the other paths' up to accumulation order): the fast path on Intel CPUs without
+        /// AMX, where `vdpbf16ps` runs at half the FMA rate, and on AVX-512F CPUs without AVX-512 BF16.
+        case avx512Widened
 
         /// Whether this CPU (and OS, for AMX) runs the path itself rather than a fallback.
         public var isAvailable: Bool { self == .automatic || rt_bf16_kernel_available(cKernel) != 0 }
@@ -25,12 +30,12 @@ extension GEMM {
             switch self {
             case .automatic: return BF16Path(rt_bf16_best_kernel())
             case .amx where !isAvailable: return BF16Path.avx512bf16.resolved
-            case .avx512bf16 where !isAvailable: return .portable
+            case .avx512bf16 where !isAvailable, .avx512Widened where !isAvailable: return .portable
             default: return self
             }
         }
 
-        /// "amx-bf16", "avx512-bf16", "portable" (and "automatic").
+        /// "amx-bf16", "avx512-bf16", "avx512-widened", "portable" (and "automatic").
         public var description: String {
             self == .automatic ? "automatic" : String(cString: rt_bf16_kernel_label(cKernel))
         }
@@ -45,6 +50,7 @@ extension GEMM {
             case .portable: return RT_BF16_PORTABLE
             case .avx512bf16: return RT_BF16_AVX512
             case .amx: return RT_BF16_AMX
+            case .avx512Widened: return RT_BF16_WIDENED
             }
         }
 
@@ -52,9 +58,18 @@ extension GEMM {
             switch kernel {
             case RT_BF16_AMX: self = .amx
             case RT_BF16_AVX512: self = .avx512bf16
+            case RT_BF16_WIDENED: self = .avx512Widened
             default: self = .portable
             }
         }
+
+        /// Whether `vdpbf16ps` outruns fp32 FMAs on this CPU (AVX-512 BF16, not Intel), so `automatic` prefers
+        /// `.avx512bf16` to `.avx512Widened` when AMX is not there.
+        public static var bf16DotIsFast: Bool { rt_bf16_dot_is_fast() != 0 }
+
+        /// Whether the path multiplies in bf16 hardware (AMX tiles or `vdpbf16ps`), rather than in fp32
+        /// (`.avx512Widened`, `.portable`).
+        public var hasNativeBF16Arithmetic: Bool { self == .amx || self == .avx512bf16 }
 
         /// Whether weights packed for `self` can run on `other` (both resolved).
         func sharesLayout(with other: BF16Path) -> Bool { rt_bf16_layout(cKernel) == rt_bf16_layout(other.cKernel) }
@@ -71,7 +86,8 @@ extension GEMM {
     /// - Parameters:
     ///   - parallel: allow splitting across workers (callers already inside a parallel loop pass false).
     ///   - path: `.automatic` runs the kernel `weights` was packed for; another path must read the same packed
-    ///     layout (`.portable` and `.avx512bf16` share one, `.amx` has its own), checked by `require`.
+    ///     layout (`.portable`, `.avx512bf16` and `.avx512Widened` share one, `.amx` has its own), checked by
+    ///     `require`.
     public static func multiplyBF16(
         _ weights: BF16Matrix, _ opB: Operand = .plain, n: Int,
         b: UnsafePointer<Float>, ldb: Int, beta: Float = 0,

@@ -3,6 +3,7 @@ import Testing
 import Retouch
 import RetouchImaging
 import RetouchModels
+import RetouchTensor
 import RetouchTestSupport
 
 /// bf16 mode: weights held as bfloat16 and products through Retouch's bf16 GEMM give images within 30 dB PSNR of
@@ -39,5 +40,14 @@ struct PrecisionTests {
         print("bf16 vs fp32 (\(mode)): \(quality) dB")
         #expect(quality >= 30, "bf16 vs fp32: \(quality) dB")
         #expect(quality < .infinity, "bf16 gave fp32's exact pixels: the bf16 path did not run")
+    }
+
+    @Test("the VAE holds bf16 weights only where the CPU multiplies bf16 in hardware; fp32 stays fp32")
+    func vaePrecisionFollowsTheCPU() throws {
+        let path = Fixtures.url("models/tiny-sd1").path
+        let native = GEMM.BF16Path.automatic.resolved.hasNativeBF16Arithmetic
+        #expect(try StableDiffusion.load(path, options: .init(precision: .bf16)).vae.precision == (native ? .bf16 : .fp32))
+        #expect(try StableDiffusion.load(path).vae.precision == .fp32)
+        #expect(GEMM.BF16Path.allCases.filter(\.hasNativeBF16Arithmetic) == [.avx512bf16, .amx])
     }
 }

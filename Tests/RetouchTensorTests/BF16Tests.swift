@@ -5,7 +5,7 @@ import RetouchTestSupport
 /// bf16 weights: products equal fp32 arithmetic on bf16-rounded operands, whatever the shape, layout or CPU path.
 struct BF16Tests {
     /// Every kernel this CPU runs itself (portable always; AVX-512 BF16 and AMX where the hardware has them).
-    static let paths = [GEMM.BF16Path.portable, .avx512bf16, .amx].filter(\.isAvailable)
+    static let paths = [GEMM.BF16Path.portable, .avx512bf16, .amx, .avx512Widened].filter(\.isAvailable)
 
     /// Rounds to bfloat16, nearest with ties to even (the test inputs are normal numbers).
     static func bf16(_ x: Float) -> Float {
@@ -110,11 +110,15 @@ struct BF16Tests {
 
     @Test("automatic takes the fastest kernel the CPU has; a path it lacks falls back, and the weight says which")
     func pathResolution() {
-        let best: GEMM.BF16Path = GEMM.BF16Path.amx.isAvailable ? .amx : GEMM.BF16Path.avx512bf16.isAvailable ? .avx512bf16 : .portable
+        let best: GEMM.BF16Path =
+            GEMM.BF16Path.amx.isAvailable ? .amx
+            : GEMM.BF16Path.bf16DotIsFast ? .avx512bf16
+            : GEMM.BF16Path.avx512Widened.isAvailable ? .avx512Widened
+            : GEMM.BF16Path.avx512bf16.isAvailable ? .avx512bf16 : .portable
         #expect(GEMM.BF16Path.automatic.resolved == best)
         #expect(GEMM.BF16Path.automaticKernelName == best.description)
         #expect(BF16Matrix(.wave([3, 4], seed: 1)).path == best)
-        for path in [GEMM.BF16Path.portable, .avx512bf16, .amx] {
+        for path in [GEMM.BF16Path.portable, .avx512bf16, .amx, .avx512Widened] {
             #expect(path.resolved.isAvailable)
             #expect(BF16Matrix(.wave([3, 4], seed: 1), path: path).path == path.resolved)
             if path.isAvailable { #expect(path.resolved == path) }

@@ -14,21 +14,29 @@ int rt_bf16_supported(void);
 /// The bf16 GEMM kernels. The portable and AVX-512 BF16 kernels read A packed by rt_bf16_pack (12-row panels);
 /// the AMX kernel (`tdpbf16ps` tiles, also needs AVX-512 BF16) reads its own 32-row tile layout. Pack with
 /// rt_bf16_kernel_pack for the kernel that will run the product.
-typedef enum { RT_BF16_PORTABLE = 0, RT_BF16_AVX512 = 1, RT_BF16_AMX = 2 } rt_bf16_kernel;
+/// RT_BF16_WIDENED reads the 12-row panels too but runs the AVX-512F fp32 kernel on them (CKernels'
+/// rt_gemm_f32_bf16_panels): the same bf16-rounded operands, fp32 FMAs. It needs only AVX-512F.
+typedef enum { RT_BF16_PORTABLE = 0, RT_BF16_AVX512 = 1, RT_BF16_AMX = 2, RT_BF16_WIDENED = 3 } rt_bf16_kernel;
 
 /// Non-zero when this CPU (and, for AMX, the OS: Linux grants tile state per process) can run `kernel`.
 int rt_bf16_kernel_available(rt_bf16_kernel kernel);
 
-/// The fastest available kernel: AMX, else AVX-512 BF16, else portable.
+/// The fastest available kernel: AMX; else AVX-512 BF16 where `vdpbf16ps` is fast (rt_bf16_dot_is_fast); else
+/// the widened kernel on any AVX-512F CPU; else portable.
 rt_bf16_kernel rt_bf16_best_kernel(void);
 
-/// "amx-bf16", "avx512-bf16" or "portable": the kernel bf16 products run on by default (rt_bf16_best_kernel).
+/// Non-zero where `vdpbf16ps` outruns fp32 FMAs: AVX-512 BF16 on a non-Intel CPU. Intel cores issue it at half
+/// the FMA rate (measured on a Xeon family 6 model 207 without AMX: 157 GFLOP/s against 295 for the fp32 GEMM at
+/// 2048³ on 2 cores), so there the widened kernel is faster; AMD Zen 4 runs it at twice the fp32 rate.
+int rt_bf16_dot_is_fast(void);
+
+/// "amx-bf16", "avx512-bf16", "avx512-widened" or "portable": the kernel bf16 products run on by default.
 const char *rt_bf16_kernel_name(void);
 
 /// The name of `kernel`, as rt_bf16_kernel_name spells it.
 const char *rt_bf16_kernel_label(rt_bf16_kernel kernel);
 
-/// Which A layout `kernel` reads: 0 for 12-row panels (portable, AVX-512 BF16), 1 for AMX tile panels.
+/// Which A layout `kernel` reads: 0 for 12-row panels (portable, AVX-512 BF16, widened), 1 for AMX tile panels.
 int rt_bf16_layout(rt_bf16_kernel kernel);
 
 /// Rows per packed A panel in `kernel`'s layout: split A's rows across workers only at multiples of this.

@@ -1,6 +1,7 @@
 // Vectorised inner loops for RetouchTensor. Each function is single-threaded; Swift splits work across cores.
 // Every function is compiled for AVX-512, AVX2+FMA and baseline x86-64 and picked at load time (target_clones).
 #pragma once
+#include <stdint.h>
 #include <stddef.h>
 
 /// In place, for each of `rows` rows of `cols` floats: x = softmax(scale * x).
@@ -101,6 +102,8 @@ unsigned int rt_cpu_features(void);
 /// Writes the CPU's model name into `out` (at most capacity - 1 characters and a zero): the CPUID brand string
 /// (needs capacity >= 49), else /proc/cpuinfo's "model name". Returns 0, leaving `out` empty, when neither exists.
 int rt_cpu_model_name(char *out, long capacity);
+/// Non-zero on a CPU whose CPUID vendor string is "GenuineIntel".
+int rt_cpu_is_intel(void);
 
 // MARK: - fp32 GEMM (gemm_f32.c)
 
@@ -122,3 +125,14 @@ rt_gemm_f32_kernel rt_gemm_f32_best(void);
 /// A and B are not read. `kernel` must be supported (an unsupported one runs the portable kernel).
 void rt_gemm_f32(rt_gemm_f32_kernel kernel, int transpose_a, int transpose_b, long m, long n, long k, float alpha,
                  const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc);
+
+/// C = A · op(B) + beta · C on the AVX-512F micro-kernel, where A holds bf16 weights in CBF16Kernels' 12-row
+/// k-pair panels (rt_bf16_pack: panel i, pair p, row r is the uint32 a_panels[(i * panel_pairs + p) * 12 + r],
+/// low half column 2p, high half 2p + 1) and each B value is rounded to bf16 as it is packed. The arithmetic is
+/// fp32 on bf16-rounded operands, exactly what the bf16 kernels compute, up to the order of accumulation: the
+/// weights are widened to fp32 block by block and meet fp32 FMAs. This is the bf16 path where `vdpbf16ps` is slow
+/// (Intel cores without AMX) or absent (AVX-512F without BF16). op(B) is B (k x n, b[p * ldb + j]) or, when
+/// `transpose_b`, B stored n x k; C[i][j] is c[i * c_row_stride + j * c_col_stride]. With beta == 0 C is only
+/// written. The CPU must have AVX-512F (rt_gemm_f32_supported(RT_GEMM_F32_AVX512)); otherwise the call aborts.
+void rt_gemm_f32_bf16_panels(long m, long n, long k, const uint32_t *a_panels, long panel_pairs, const float *b,
+                             long ldb, int transpose_b, float beta, float *c, long c_row_stride, long c_col_stride);

@@ -29,9 +29,23 @@ public struct AutoencoderKL: Sendable {
     let encoder: VAEEncoder
     let decoder: VAEDecoder
 
-    /// Builds the model from weights in diffusers naming.
+    /// The precision the weights are held in (`weightPrecision(for:)` of the one asked for).
+    public let precision: Precision
+
+    /// The precision a VAE asked to run in `requested` holds its weights in: `requested`, except that `.bf16` stays
+    /// `.fp32` on a CPU without native bf16 arithmetic (no AMX, and `vdpbf16ps` slow or absent: bf16 products
+    /// there are widened to fp32 FMAs, `GEMM.BF16Path.avx512Widened`). The VAE's time goes to 3×3 convolutions at
+    /// high resolution, which fp32 runs as Winograd F(4×4, 3×3) and bf16 as F(2×2, 3×3) with 1.8× the products,
+    /// so on such a CPU bf16 would be about twice as slow (10.0 s against 4.9 s for a 512 px decode, Intel Xeon
+    /// family 6 model 207 without AMX) to save the VAE's ~80 MB of weights.
+    public static func weightPrecision(for requested: Precision) -> Precision {
+        requested == .bf16 && !GEMM.BF16Path.automatic.resolved.hasNativeBF16Arithmetic ? .fp32 : requested
+    }
+
+    /// Builds the model from weights in diffusers naming, in `weightPrecision(for: precision)`.
     public init(config: VAEConfig, weights: any WeightSource, precision: Precision = .fp32) throws {
-        var loader = WeightLoader(source: weights, precision: precision)
+        self.precision = Self.weightPrecision(for: precision)
+        var loader = WeightLoader(source: weights, precision: self.precision)
         self.config = config
         encoder = try VAEEncoder(&loader, config: config)
         decoder = try VAEDecoder(&loader, config: config)
