@@ -75,6 +75,7 @@ struct DiffusionCommandTests {
         (["--eta", "1.5"], "--eta must be from 0 to 1; got 1.5"),
         (["--eta", "-0.1"], "--eta must be from 0 to 1; got -0.1"),
         (["--eta", "nan"], "--eta must be a finite number; got nan"),
+        (["--eta", "0.5", "--scheduler", "euler-a"], "--eta is TCD's stochasticity; --scheduler euler-a does not use it"),
         (["--inpaint-area", "centre"], "--inpaint-area must be one of whole, masked; got 'centre'"),
         (["--masked-content", "blur"], "--masked-content must be one of original, fill, latent-noise, latent-nothing; got 'blur'"),
     ] as [([String], String)])
