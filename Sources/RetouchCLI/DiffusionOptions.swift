@@ -31,6 +31,9 @@ struct DiffusionOptions: ParsableArguments {
     @Option(help: "Scheduler: \(SchedulerKind.allCases.map(\.rawValue).joined(separator: ", ")) (default: the model folder's).")
     var scheduler: String?
 
+    @Option(parsing: .unconditional, help: "TCD's stochasticity (gamma), 0 to 1: 0 is deterministic, 1 re-noises fully at every step (default: 0.3). Only for --scheduler tcd.")
+    var eta: Double?
+
     @Option(parsing: .unconditional, help: "Seed, 0 or more; -1 or none for a random one. The same seed gives diffusers' CPU image.")
     var seed: SeedOption?
 
@@ -80,6 +83,10 @@ struct DiffusionOptions: ParsableArguments {
         try FlagRules.check {
             try ParameterRules.check(steps, "--steps", in: ParameterRules.steps)
             try ParameterRules.check(Double(guidance), "--guidance", in: ParameterRules.guidance)
+            if let eta { try ParameterRules.check(eta, "--eta", in: ParameterRules.eta) }
+        }
+        if eta != nil, let scheduler, let kind = SchedulerKind(rawValue: scheduler), kind != .tcd {
+            throw ValidationError("--eta is TCD's stochasticity; --scheduler \(scheduler) does not use it")
         }
         if let scheduler, SchedulerKind(rawValue: scheduler) == nil {
             throw ValidationError("--scheduler must be one of \(SchedulerKind.allCases.map(\.rawValue).joined(separator: ", ")); got '\(scheduler)'")
@@ -109,6 +116,7 @@ struct DiffusionOptions: ParsableArguments {
         settings.steps = steps
         settings.guidance = guidance
         settings.scheduler = scheduler.flatMap(SchedulerKind.init(rawValue:))
+        settings.eta = eta ?? TCDScheduler.defaultEta
         settings.seed = (seed ?? .random).resolved
         settings.tokenizeOptions = TokenizeOptions(weighting: weighting, longPrompts: LongPromptMode(rawValue: longPrompts) ?? .truncate)
         return settings

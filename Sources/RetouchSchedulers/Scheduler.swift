@@ -36,9 +36,11 @@ public enum SchedulerKind: String, Sendable, CaseIterable, Codable {
     case dpmSolver2M = "dpm++2m"
     case dpmSolver2MKarras = "dpm++2m-karras"
     case heun, lms, unipc
+    /// Few-step samplers for consistency-distilled models (LCM-LoRA, LCM checkpoints; TCD, Hyper-SD).
+    case lcm, tcd
 
-    /// A configured scheduler for `steps` inference steps.
-    public func make(config: SchedulerConfig, steps: Int) -> any Scheduler {
+    /// A configured scheduler for `steps` inference steps; `eta` is TCD's γ (0…1) and unused by the others.
+    public func make(config: SchedulerConfig, steps: Int, eta: Double = TCDScheduler.defaultEta) -> any Scheduler {
         switch self {
         case .ddim: DDIMScheduler(config: config, steps: steps)
         case .pndm: PNDMScheduler(config: config, steps: steps)
@@ -49,6 +51,17 @@ public enum SchedulerKind: String, Sendable, CaseIterable, Codable {
         case .heun: HeunScheduler(config: config, steps: steps)
         case .lms: LMSScheduler(config: config, steps: steps)
         case .unipc: UniPCScheduler(config: config, steps: steps)
+        case .lcm: LCMScheduler(config: config, steps: steps)
+        case .tcd: TCDScheduler(config: config, steps: steps, eta: eta)
+        }
+    }
+
+    /// Whether the kind picks its timesteps from the distillation schedule (`original_inference_steps`) rather than
+    /// by `timestep_spacing`.
+    public var usesDistillationSchedule: Bool {
+        switch self {
+        case .lcm, .tcd: true
+        default: false
         }
     }
 }

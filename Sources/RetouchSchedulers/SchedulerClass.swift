@@ -6,6 +6,7 @@ extension SchedulerKind {
         "DDIMScheduler": .ddim, "PNDMScheduler": .pndm, "EulerDiscreteScheduler": .euler,
         "EulerAncestralDiscreteScheduler": .eulerAncestral, "HeunDiscreteScheduler": .heun,
         "LMSDiscreteScheduler": .lms, "UniPCMultistepScheduler": .unipc, "DPMSolverMultistepScheduler": .dpmSolver2M,
+        "LCMScheduler": .lcm, "TCDScheduler": .tcd,
     ]
 
     /// The scheduler a `scheduler_config.json` names (`_class_name`, with `use_karras_sigmas` for DPM-Solver++).
@@ -37,9 +38,10 @@ public struct SchedulerStepsError: Error, CustomStringConvertible, Equatable, Se
 }
 
 extension SchedulerKind {
-    /// `make(config:steps:)`, after checking that every spaced timestep lies in `0..<num_train_timesteps`, so no
-    /// schedule array is indexed out of range.
-    public func checkedMake(config: SchedulerConfig, steps: Int) throws -> any Scheduler {
+    /// `make(config:steps:eta:)`, after checking that every timestep lies in `0..<num_train_timesteps`, so no
+    /// schedule array is indexed out of range; for LCM and TCD, that `steps` is at most `original_inference_steps`
+    /// (as diffusers requires) and that `eta` is finite and in 0…1.
+    public func checkedMake(config: SchedulerConfig, steps: Int, eta: Double = TCDScheduler.defaultEta) throws -> any Scheduler {
         guard steps >= 1 else { throw SchedulerStepsError(description: "steps must be at least 1; got \(steps)") }
         let n = config.trainTimesteps
         if let problem = config.validationProblem() {
@@ -47,6 +49,17 @@ extension SchedulerKind {
         }
         guard steps <= n else {
             throw SchedulerStepsError(description: "\(steps) steps exceed the schedule's num_train_timesteps \(n)")
+        }
+        if usesDistillationSchedule {
+            guard eta.isFinite, (0...1).contains(eta) else {
+                throw SchedulerStepsError(description: "eta must be a finite number from 0 to 1; got \(eta)")
+            }
+            let original = config.originalInferenceSteps
+            guard steps <= original else {
+                throw SchedulerStepsError(description: "\(rawValue) takes at most original_inference_steps = \(original) steps " +
+                                          "(its timesteps are a subset of that schedule); got \(steps)")
+            }
+            return make(config: config, steps: steps, eta: eta)
         }
         if let bad = spacedTimesteps(config, steps: steps).first(where: { !($0 >= 0 && $0 < Double(n)) }) {
             throw SchedulerStepsError(description: "\(steps) steps with steps_offset \(config.stepsOffset) give timestep \(Int(bad)), " +

@@ -53,6 +53,12 @@ public struct SchedulerConfig: Sendable, Equatable {
     public var clipSample: Bool? = nil
     /// The clamp's bound.
     public var clipSampleRange: Double = 1
+    /// LCM and TCD: the distillation schedule's step count, from which their timesteps are picked (diffusers'
+    /// `original_inference_steps`, default 50).
+    public var originalInferenceSteps = 50
+    /// LCM: the factor applied to the timestep in the boundary-condition scalings c_skip and c_out (diffusers'
+    /// `timestep_scaling`, default 10).
+    public var timestepScaling: Double = 10
 
     /// SD 1.5's schedule.
     public init() {}
@@ -99,6 +105,8 @@ public struct SchedulerConfig: Sendable, Equatable {
         if let value = try bool("set_alpha_to_one") { setAlphaToOne = value }
         if let value = try bool("clip_sample") { clipSample = value }
         if let value = try number("clip_sample_range") { clipSampleRange = value }
+        if let value = try integer("original_inference_steps") { originalInferenceSteps = value }
+        if let value = try number("timestep_scaling") { timestepScaling = value }
         if try bool("rescale_betas_zero_snr") == true {
             throw fail("rescale_betas_zero_snr", "unsupported value true (Retouch supports false only)")
         }
@@ -111,7 +119,8 @@ public struct SchedulerConfig: Sendable, Equatable {
     /// The first value outside Retouch's rules, as (key, sentence), or nil when the config is usable:
     /// `num_train_timesteps` in `trainTimestepRange`; `0 ≤ steps_offset < num_train_timesteps`; `beta_start` and
     /// `beta_end` finite in (0, 1) with start ≤ end; `trained_betas` exactly `num_train_timesteps` finite values in
-    /// (0, 1); `clip_sample_range` finite and positive.
+    /// (0, 1); `clip_sample_range` finite and positive; `1 ≤ original_inference_steps ≤ num_train_timesteps`;
+    /// `timestep_scaling` finite and positive.
     func validationProblem() -> (key: String, text: String)? {
         let steps = Self.trainTimestepRange
         guard steps.contains(trainTimesteps) else {
@@ -136,6 +145,12 @@ public struct SchedulerConfig: Sendable, Equatable {
         }
         guard clipSampleRange.isFinite, clipSampleRange > 0 else {
             return ("clip_sample_range", "value \(clipSampleRange) is outside the allowed range: finite and greater than 0")
+        }
+        guard (1...trainTimesteps).contains(originalInferenceSteps) else {
+            return ("original_inference_steps", "value \(originalInferenceSteps) is outside the allowed range 1…\(trainTimesteps) (at most num_train_timesteps)")
+        }
+        guard timestepScaling.isFinite, timestepScaling > 0 else {
+            return ("timestep_scaling", "value \(timestepScaling) is outside the allowed range: finite and greater than 0")
         }
         return nil
     }

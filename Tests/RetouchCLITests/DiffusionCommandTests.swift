@@ -25,6 +25,37 @@ struct DiffusionCommandTests {
         #expect(text.contains("Steps: 3, Sampler: Euler a, CFG scale: 7.5, Seed: 5, Size: 64x64, Model: tiny-inpaint"))
     }
 
+    @Test("--scheduler lcm and tcd run generate, img2img and inpaint at guidance 1 and record the sampler (and TCD's eta)",
+          arguments: [("generate", "lcm"), ("img2img", "lcm"), ("inpaint", "lcm"), ("generate", "tcd"), ("img2img", "tcd"), ("inpaint", "tcd")])
+    func fewStepSchedulers(command: String, scheduler: String) throws {
+        let directory = try Fixtures.temporaryDirectory()
+        var arguments = [command]
+        switch command {
+        case "generate": arguments += ["--width", "64", "--height", "64"]
+        case "img2img": arguments += [Self.photo, "--strength", "0.5"]
+        default: arguments += [Self.photo, "--mask", Self.mask]
+        }
+        arguments += ["--model", command == "inpaint" ? Self.inpaintModel : Fixtures.url("models/tiny-sd1").path, "--prompt", "a cat",
+                      "--steps", "4", "--guidance", "1", "--seed", "5", "--scheduler", scheduler, "--output", "out.png"]
+        if scheduler == "tcd" { arguments += ["--eta", "0.5"] }
+        let result = try Self.run(arguments, in: directory)
+        #expect(result.status == 0, "\(result.stderr)")
+        let text = String(decoding: try Data(contentsOf: directory.appendingPathComponent("out.png")), as: UTF8.self)
+        let expected = scheduler == "tcd" ? "Steps: 4, Sampler: TCD, CFG scale: 1.0, Seed: 5, Eta: 0.5, Size: 64x64"
+            : "Steps: 4, Sampler: LCM, CFG scale: 1.0, Seed: 5, Size: 64x64"
+        #expect(text.contains(expected), "\(text.prefix(400))")
+    }
+
+    @Test("more LCM steps than the distillation schedule holds is an error that says so, with no output")
+    func tooManyLCMSteps() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        let result = try Self.run(["inpaint", Self.photo, "--mask", Self.mask, "--model", Self.inpaintModel, "--prompt", "a",
+                                   "--scheduler", "lcm", "--steps", "51", "--output", "out.png"], in: directory)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("lcm takes at most original_inference_steps = 50 steps"), "\(result.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
+    }
+
     @Test("file problems name the file, exit 1 and leave no output", arguments: [
         (["inpaint", "missing.png", "--mask", "m.png"], "error: missing.png: cannot open"),
         (["generate"], "not a Hugging Face id"),
@@ -41,6 +72,10 @@ struct DiffusionCommandTests {
     @Test("bad values are usage errors naming the value", arguments: [
         (["--scheduler", "karras"], "--scheduler must be one of"),
         (["--strength", "1.5"], "--strength must be from 0 to 1; got 1.5"),
+        (["--eta", "1.5"], "--eta must be from 0 to 1; got 1.5"),
+        (["--eta", "-0.1"], "--eta must be from 0 to 1; got -0.1"),
+        (["--eta", "nan"], "--eta must be a finite number; got nan"),
+        (["--eta", "0.5", "--scheduler", "euler-a"], "--eta is TCD's stochasticity; --scheduler euler-a does not use it"),
         (["--inpaint-area", "centre"], "--inpaint-area must be one of whole, masked; got 'centre'"),
         (["--masked-content", "blur"], "--masked-content must be one of original, fill, latent-noise, latent-nothing; got 'blur'"),
     ] as [([String], String)])

@@ -49,8 +49,10 @@ struct HostileModelCommandTests {
          "vae/config.json: key 'scaling_factor': value 0.0 is outside the allowed range (0.0, 1000.0)"),
         (.json(file: "scheduler/scheduler_config.json", key: "steps_offset", value: 5000),
          "scheduler/scheduler_config.json: key 'steps_offset': value 5000 is outside the allowed range 0…999"),
-        (.jsonString(file: "scheduler/scheduler_config.json", key: "_class_name", value: "LCMScheduler"),
-         "scheduler/scheduler_config.json: key '_class_name': scheduler 'LCMScheduler' is not one Retouch implements yet"),
+        (.jsonString(file: "scheduler/scheduler_config.json", key: "_class_name", value: "DEISMultistepScheduler"),
+         "scheduler/scheduler_config.json: key '_class_name': scheduler 'DEISMultistepScheduler' is not one Retouch implements yet"),
+        (.json(file: "scheduler/scheduler_config.json", key: "original_inference_steps", value: 0),
+         "scheduler/scheduler_config.json: key 'original_inference_steps': value 0 is outside the allowed range 1…1000"),
         (.weight(component: "unet", tensor: "conv_out.weight", value: 3e38, everywhere: true), "UNet output at step 1 "),
         (.weight(component: "vae", tensor: "decoder.conv_out.weight", value: 3e38, everywhere: true), "VAE decode output "),
     ] as [(Damage, String)])

@@ -40,12 +40,22 @@ struct RecipeTests {
         #expect(edit.steps == [UseMask(.file("masks/{name}.png").grown(by: 6)), Inpaint(prompt: "calm water"), Resize(width: 64, height: 48)])
     }
 
+    @Test("few-step fields: scheduler lcm/tcd and TCD's eta")
+    func fewStepFields() throws {
+        let edit = try Recipe.decode("steps:\n  - img2img: {prompt: a, scheduler: tcd, eta: 0.5, steps: 4, guidance: 1}\n  - inpaint: {prompt: b, scheduler: lcm}\n", file: "r.yaml")
+        var img2img = Img2ImgStep(prompt: "a", steps: 4, guidance: 1, scheduler: .tcd)
+        img2img.eta = 0.5
+        #expect(edit.steps == [.img2img(img2img), .inpaint(InpaintStep(prompt: "b", scheduler: .lcm))])
+    }
+
     @Test("errors name the file, the step and the field", arguments: [
         ("steps:\n  - inpaint: {strength: 0.5}\n", "r.yaml: step 1: field 'inpaint.prompt': is required"),
         ("steps:\n  - resize: {width: 64, height: 48}\n  - img2img: {prompt: a, strength: lots}\n", "r.yaml: step 2: field 'img2img.strength': expected a number"),
         ("steps:\n  - blur: {radius: 3}\n", "r.yaml: step 1: a step is one of mask, inpaint, img2img, remove, resize, crop, save, written as a one-key object"),
         ("steps:\n  - mask: {grow: 3}\n", "r.yaml: step 1: field 'mask': a mask needs exactly one of file, alpha, rectangle, ellipse"),
         ("steps:\n  - crop: {x: 1, y: 2, width: 3}\n", "r.yaml: step 1: field 'crop.height': is required"),
+        ("steps:\n  - img2img: {prompt: a, scheduler: tcd, eta: 1.5}\n", "r.yaml: step 1: field 'img2img.eta': must be from 0 to 1; got 1.5"),
+        ("steps:\n  - inpaint: {prompt: a, scheduler: tcd, eta: -1}\n", "r.yaml: step 1: field 'inpaint.eta': must be from 0 to 1; got -1"),
     ] as [(String, String)])
     func errors(text: String, message: String) {
         do {

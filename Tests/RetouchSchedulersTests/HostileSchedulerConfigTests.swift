@@ -45,6 +45,11 @@ struct HostileSchedulerConfigTests {
         ("clip_sample_range", -1, "value -1.0 is outside the allowed range: finite and greater than 0"),
         ("set_alpha_to_one", "yes", "expected true or false, got yes"),
         ("thresholding", true, "unsupported value true (Retouch supports false only)"),
+        ("original_inference_steps", 0, "value 0 is outside the allowed range 1…1000 (at most num_train_timesteps)"),
+        ("original_inference_steps", 2000, "value 2000 is outside the allowed range 1…1000 (at most num_train_timesteps)"),
+        ("original_inference_steps", 12.5, "value 12.5 is not an integer"),
+        ("timestep_scaling", 0, "value 0.0 is outside the allowed range: finite and greater than 0"),
+        ("timestep_scaling", "ten", "expected a number"),
     ] as [(String, Any, String)])
     func hostile(key: String, value: Any, problem: String) throws {
         do {
@@ -65,7 +70,7 @@ struct HostileSchedulerConfigTests {
     }
 
     @Test("the scheduler class names the file when Retouch does not implement it", arguments: [
-        (#"{"_class_name": "LCMScheduler"}"#, "key '_class_name': scheduler 'LCMScheduler' is not one Retouch implements yet (supported: "),
+        (#"{"_class_name": "DEISMultistepScheduler"}"#, "key '_class_name': scheduler 'DEISMultistepScheduler' is not one Retouch implements yet (supported: "),
         (#"{"_class_name": 7}"#, "key '_class_name': missing or not a string"),
         (#"{}"#, "key '_class_name': missing or not a string"),
     ])
@@ -82,6 +87,8 @@ struct HostileSchedulerConfigTests {
         (#"{"_class_name": "DPMSolverMultistepScheduler", "use_karras_sigmas": true}"#, SchedulerKind.dpmSolver2MKarras),
         (#"{"_class_name": "DPMSolverMultistepScheduler"}"#, .dpmSolver2M),
         (#"{"_class_name": "EulerAncestralDiscreteScheduler"}"#, .eulerAncestral),
+        (#"{"_class_name": "LCMScheduler", "original_inference_steps": 50}"#, .lcm),
+        (#"{"_class_name": "TCDScheduler"}"#, .tcd),
     ])
     func knownClass(json: String, kind: SchedulerKind) throws {
         #expect(try SchedulerKind(schedulerConfig: Data(json.utf8), file: Self.file) == kind)

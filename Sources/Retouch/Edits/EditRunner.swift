@@ -95,6 +95,7 @@ extension Edit {
             diffusion.steps = settings.steps
             diffusion.guidance = settings.guidance
             diffusion.scheduler = settings.scheduler
+            diffusion.eta = settings.eta
             diffusion.seed = settings.seed ?? stepSeed
             var options = InpaintOptions()
             options.strength = settings.strength
@@ -109,6 +110,7 @@ extension Edit {
             diffusion.steps = settings.steps
             diffusion.guidance = settings.guidance
             diffusion.scheduler = settings.scheduler
+            diffusion.eta = settings.eta
             diffusion.seed = settings.seed ?? stepSeed
             state.image = try pipelines().img2img(photo: state.image, settings: diffusion, strength: settings.strength, progress: progress).image
             state.parameters.append("img2img: \(settings.prompt), strength \(settings.strength), seed \(diffusion.seed)")

@@ -84,13 +84,15 @@ public struct InpaintStep: Codable, Sendable, Equatable {
     public var steps: Int = 30
     public var guidance: Float = 7.5
     public var scheduler: SchedulerKind?
+    /// TCD's γ (0…1); the other schedulers ignore it.
+    public var eta: Double = TCDScheduler.defaultEta
     public var seed: UInt64?
     public var maskBlur: Double = 4
     public var area: InpaintArea = .whole
     public var padding: Int = 32
 
     enum CodingKeys: String, CodingKey {
-        case mask, prompt, strength, steps, guidance, scheduler, seed, area, padding
+        case mask, prompt, strength, steps, guidance, scheduler, eta, seed, area, padding
         case negativePrompt = "negative_prompt", maskBlur = "mask_blur"
     }
 
@@ -104,6 +106,7 @@ public struct InpaintStep: Codable, Sendable, Equatable {
         steps = try c.decode(.steps, default: steps, in: ParameterRules.steps)
         guidance = Float(try c.decode(.guidance, default: Double(guidance), in: ParameterRules.guidance))
         scheduler = try c.decodeChoice(.scheduler, as: SchedulerKind.self)
+        eta = try c.decode(.eta, default: eta, in: ParameterRules.eta)
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed)
         maskBlur = try c.decode(.maskBlur, default: maskBlur, in: ParameterRules.blur)
         area = try c.decodeChoice(.area, as: InpaintArea.self) ?? area
@@ -136,10 +139,12 @@ public struct Img2ImgStep: Codable, Sendable, Equatable {
     public var steps: Int = 30
     public var guidance: Float = 7.5
     public var scheduler: SchedulerKind?
+    /// TCD's γ (0…1); the other schedulers ignore it.
+    public var eta: Double = TCDScheduler.defaultEta
     public var seed: UInt64?
 
     enum CodingKeys: String, CodingKey {
-        case prompt, strength, steps, guidance, scheduler, seed
+        case prompt, strength, steps, guidance, scheduler, eta, seed
         case negativePrompt = "negative_prompt"
     }
 
@@ -152,6 +157,7 @@ public struct Img2ImgStep: Codable, Sendable, Equatable {
         steps = try c.decode(.steps, default: steps, in: ParameterRules.steps)
         guidance = Float(try c.decode(.guidance, default: Double(guidance), in: ParameterRules.guidance))
         scheduler = try c.decodeChoice(.scheduler, as: SchedulerKind.self)
+        eta = try c.decode(.eta, default: eta, in: ParameterRules.eta)
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed)
     }
 

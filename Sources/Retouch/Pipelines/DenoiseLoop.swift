@@ -10,33 +10,55 @@ public enum InpaintConditioning: Sendable {
     case reimpose(mask: Tensor, imageLatents: Tensor, noise: Tensor)
 }
 
+/// What the loop's UNet work was: how many calls it made and the batch of each.
+struct DenoiseOutcome {
+    /// The latents after the last step.
+    var latents: Tensor
+    /// UNet evaluations made.
+    var unetEvaluations: Int
+    /// The batch of each evaluation: 2 with classifier-free guidance, 1 without.
+    var unetBatchSize: Int
+}
+
 /// The one denoising loop: classifier-free guidance over the scheduler's steps from `startIndex`, with the
 /// inpainting inputs as part of the loop's input rather than a second loop (diffusers' pipelines' semantics).
+/// As diffusers' `do_classifier_free_guidance` (`guidance_scale > 1`), guidance ≤ 1 runs the UNet once per step on
+/// the positive prompt alone (batch 1) and takes its prediction as it is, with no unconditional half.
 struct DenoiseLoop {
     let unet: UNet2DConditionModel
 
     /// Progress after each step: (steps done, steps in all).
     typealias Progress = (Int, Int) -> Void
 
+    /// Whether `guidance` needs the unconditional batch (diffusers: `guidance_scale > 1`).
+    static func usesGuidance(_ guidance: Float) -> Bool { guidance > 1 }
+
+    /// `context` is `[2, L, D]` (negative, positive), as `PromptConditioning` stacks it.
     func run<R: RandomSource>(latents start: Tensor, scheduler: inout any Scheduler, startIndex: Int, context: Tensor,
                               guidance: Float, inpainting: InpaintConditioning?, random: inout R,
-                              progress: Progress?, isCancelled: () -> Bool) throws -> Tensor {
+                              progress: Progress?, isCancelled: () -> Bool) throws -> DenoiseOutcome {
         var latents = start
         let indices = Array(startIndex..<scheduler.timesteps.count)
+        let guided = Self.usesGuidance(guidance)
+        let batch = guided ? 2 : 1
+        let context = guided ? context : context.batchSlice(1..<2)                                            // [batch, L, D]
         let extraChannels: Tensor? = {
             guard case .channels(let mask, let masked) = inpainting else { return nil }
-            let doubled = Tensor.concatenateBatch([mask, mask])
-            return Tensor.concatenateChannels([doubled, Tensor.concatenateBatch([masked, masked])])
+            return Tensor.concatenateChannels([Tensor.concatenateBatch(Array(repeating: mask, count: batch)),
+                                               Tensor.concatenateBatch(Array(repeating: masked, count: batch))])  // [batch, 5, h, w]
         }()
         for (done, index) in indices.enumerated() {
             if isCancelled() { throw CancellationError() }
-            var input = scheduler.scaleModelInput(Tensor.concatenateBatch([latents, latents]), stepIndex: index)   // [2, 4, h, w]
-            if let extraChannels { input = Tensor.concatenateChannels([input, extraChannels]) }                   // [2, 9, h, w]
+            var input = scheduler.scaleModelInput(Tensor.concatenateBatch(Array(repeating: latents, count: batch)), stepIndex: index)   // [batch, 4, h, w]
+            if let extraChannels { input = Tensor.concatenateChannels([input, extraChannels]) }                   // [batch, 9, h, w]
             let prediction = unet(input, timestep: scheduler.timesteps[index], context: context)
             try NonFiniteCheck.require(prediction, "UNet output at step \(done + 1)")
-            let unconditional = prediction.batchSlice(0..<1), conditional = prediction.batchSlice(1..<2)
-            let guided = unconditional.linearCombination(1 - guidance, guidance, conditional)   // u + g (c − u)
-            latents = scheduler.step(guided, stepIndex: index, sample: latents, random: &random)
+            var output = prediction
+            if guided {
+                let unconditional = prediction.batchSlice(0..<1), conditional = prediction.batchSlice(1..<2)
+                output = unconditional.linearCombination(1 - guidance, guidance, conditional)   // u + g (c − u)
+            }
+            latents = scheduler.step(output, stepIndex: index, sample: latents, random: &random)
             if case .reimpose(let mask, let imageLatents, let noise) = inpainting {
                 var known = imageLatents
                 if index + 1 < scheduler.timesteps.count {
@@ -47,6 +69,6 @@ struct DenoiseLoop {
             progress?(done + 1, indices.count)
         }
         try NonFiniteCheck.require(latents, "the latents after the last denoising step")
-        return latents
+        return DenoiseOutcome(latents: latents, unetEvaluations: indices.count, unetBatchSize: batch)
     }
 }

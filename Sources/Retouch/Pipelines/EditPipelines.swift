@@ -17,6 +17,8 @@ public struct DiffusionSettings: Sendable {
     public var guidance: Float = 7.5
     /// The scheduler; nil uses the checkpoint's own.
     public var scheduler: SchedulerKind?
+    /// TCD's stochasticity γ, 0…1 (diffusers' TCD default 0.3); the other schedulers ignore it.
+    public var eta: Double = TCDScheduler.defaultEta
     /// Seed of the torch-compatible random stream.
     public var seed: UInt64 = 0
     /// Prompt weighting and long-prompt handling.
@@ -34,6 +36,10 @@ public struct DiffusionResult: Sendable {
     public var warnings: [String]
     /// The size the model ran at (for only-masked inpainting, the crop's working size).
     public var runWidth: Int = 0, runHeight: Int = 0
+    /// UNet evaluations the denoising loop made.
+    public var unetEvaluations = 0
+    /// The batch of each UNet evaluation: 2 with classifier-free guidance (guidance > 1), 1 without.
+    public var unetBatchSize = 0
 
     /// Creates a result.
     public init(image: Image, warnings: [String]) {
@@ -41,6 +47,13 @@ public struct DiffusionResult: Sendable {
         self.warnings = warnings
         runWidth = image.width
         runHeight = image.height
+    }
+
+    /// A result with the loop's UNet figures.
+    init(image: Image, warnings: [String], loop: DenoiseOutcome) {
+        self.init(image: image, warnings: warnings)
+        unetEvaluations = loop.unetEvaluations
+        unetBatchSize = loop.unetBatchSize
     }
 }
 
@@ -67,7 +80,7 @@ public struct EditPipelines: Sendable {
             let reason = model.schedulerProblem ?? "the model's scheduler is not one Retouch implements yet"
             throw PipelineError("\(reason); choose one with --scheduler (\(choices))")
         }
-        do { return try kind.checkedMake(config: model.schedulerConfig, steps: settings.steps) } catch let error as SchedulerStepsError {
+        do { return try kind.checkedMake(config: model.schedulerConfig, steps: settings.steps, eta: settings.eta) } catch let error as SchedulerStepsError {
             throw PipelineError(error.description)
         }
     }
@@ -92,7 +105,7 @@ public struct EditPipelines: Sendable {
                                                           context: embeddings, guidance: settings.guidance,
                                                           inpainting: inpainting, random: &random, progress: progress, isCancelled: { Task.isCancelled })
         model.finished(with: .unet)
-        return DiffusionResult(image: try decode(final), warnings: warnings)
+        return DiffusionResult(image: try decode(final.latents), warnings: warnings, loop: final)
     }
 
     /// For a 9-channel inpainting model used to generate or restyle a whole image, AUTOMATIC1111's conditioning:
@@ -135,7 +148,7 @@ public struct EditPipelines: Sendable {
                                                           context: conditioning.embeddings, guidance: settings.guidance,
                                                           inpainting: inpainting, random: &random, progress: progress, isCancelled: { Task.isCancelled })
         model.finished(with: .unet)
-        return DiffusionResult(image: try decode(final), warnings: conditioning.warnings)
+        return DiffusionResult(image: try decode(final.latents), warnings: conditioning.warnings, loop: final)
     }
 
     /// Inpainting as diffusers' `StableDiffusionInpaintPipeline`: the mask (white = repaint) is binarised at 0.5;
@@ -181,7 +194,7 @@ public struct EditPipelines: Sendable {
                                                           context: conditioning.embeddings, guidance: settings.guidance,
                                                           inpainting: inpainting, random: &random, progress: progress, isCancelled: { Task.isCancelled })
         model.finished(with: .unet)
-        return DiffusionResult(image: try decode(final), warnings: conditioning.warnings)
+        return DiffusionResult(image: try decode(final.latents), warnings: conditioning.warnings, loop: final)
     }
 
     /// VAE posterior sample of an image tensor, scaled into latent space (draws from `random`).

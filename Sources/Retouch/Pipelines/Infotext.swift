@@ -36,6 +36,8 @@ public struct Infotext: Sendable {
         case .heun: "Heun"
         case .lms: "LMS"
         case .unipc: "UniPC"
+        case .lcm: "LCM"
+        case .tcd: "TCD"
         }
     }
 
@@ -44,6 +46,7 @@ public struct Infotext: Sendable {
         var fields = [("Steps", "\(settings.steps)"), ("Sampler", Self.samplerName(scheduler)),
                       ("CFG scale", "\(settings.guidance)"), ("Seed", "\(settings.seed)"), ("Size", "\(width)x\(height)"),
                       ("Model", model)]
+        if scheduler == .tcd { fields.insert(("Eta", "\(settings.eta)"), at: 4) }   // TCD's γ, after the seed
         fields += modelFields
         fields += extras
         fields.append(("Version", "Retouch 0.1.0"))

@@ -26,6 +26,8 @@ public enum ParameterRules {
     public static let steps: ClosedRange<Int> = 1...1000
     /// Classifier-free guidance: finite, 0…100 (AUTOMATIC1111's slider stops at 30).
     public static let guidance: ClosedRange<Double> = 0...100
+    /// TCD's stochasticity γ (`eta`): finite, 0…1 (diffusers asserts the same range).
+    public static let eta: ClosedRange<Double> = 0...1
     /// Denoising strength: 0…1.
     public static let strength: ClosedRange<Double> = 0...1
     /// Blur and feather radii in pixels: 0…1000 (AUTOMATIC1111's mask blur stops at 64).
