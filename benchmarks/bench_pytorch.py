@@ -24,30 +24,35 @@ SD15_VAE = dict(in_channels=3, out_channels=3, latent_channels=4, layers_per_blo
                 down_block_types=("DownEncoderBlock2D",) * 4, up_block_types=("UpDecoderBlock2D",) * 4)
 SD15_CLIP = CLIPTextConfig(vocab_size=49408, hidden_size=768, intermediate_size=3072, num_hidden_layers=12,
                            num_attention_heads=12, max_position_embeddings=77, hidden_act="quick_gelu")
-FIGURES = ["text-encode", "unet-step-256", "unet-step-512", "vae-encode-512", "vae-decode-512", "inpaint-512"]
+FIGURES = ["text-encode", "unet-step-256", "unet-step-512", "vae-encode-512", "vae-decode-512", "inpaint-512",
+           "inpaint-512-lcm4"]
 TOKENIZER = __import__("pathlib").Path(__file__).resolve().parent.parent / "fixtures" / "tokenizer"
 
 
-def inpaint_512():
-    """A whole 20-step 512 px inpaint with an SD 1.5 inpainting-architecture pipeline (run it alone for its peak)."""
+def inpaint_512(few_step=False):
+    """A whole 20-step 512 px inpaint with an SD 1.5 inpainting-architecture pipeline (run it alone for its peak).
+    few_step: `inpaint-512-lcm4`, 4 LCMScheduler steps at guidance 1 (no unconditional batch), as with an LCM-LoRA."""
     import numpy as np
     from PIL import Image
-    from diffusers import PNDMScheduler, StableDiffusionInpaintPipeline
+    from diffusers import LCMScheduler, PNDMScheduler, StableDiffusionInpaintPipeline
     from transformers import CLIPTokenizer
     start = time.perf_counter()
     pipe = StableDiffusionInpaintPipeline(
         vae=AutoencoderKL(**SD15_VAE), text_encoder=CLIPTextModel(SD15_CLIP),
         tokenizer=CLIPTokenizer(str(TOKENIZER / "vocab.json"), str(TOKENIZER / "merges.txt"), model_max_length=77),
         unet=UNet2DConditionModel(**dict(SD15_UNET, in_channels=9)),
-        scheduler=PNDMScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", skip_prk_steps=True,
-                                steps_offset=1, set_alpha_to_one=False),
+        scheduler=(LCMScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", steps_offset=1,
+                                set_alpha_to_one=False) if few_step else
+                   PNDMScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", skip_prk_steps=True,
+                                 steps_offset=1, set_alpha_to_one=False)),
         safety_checker=None, feature_extractor=None, requires_safety_checker=False)
     photo = Image.fromarray((np.arange(512 * 512 * 3) % 251).reshape(512, 512, 3).astype(np.uint8))
     mask = np.zeros((512, 512), np.uint8)
     mask[128:384, 160:352] = 255
-    pipe(prompt="a red saucer on a wooden table", image=photo, mask_image=Image.fromarray(mask), num_inference_steps=20,
+    pipe(prompt="a red saucer on a wooden table", image=photo, mask_image=Image.fromarray(mask),
+         num_inference_steps=4 if few_step else 20, guidance_scale=1.0 if few_step else 7.5,
          generator=torch.Generator("cpu").manual_seed(0))
-    print(f"inpaint-512: {time.perf_counter() - start:.2f} s", flush=True)
+    print(f"{'inpaint-512-lcm4' if few_step else 'inpaint-512'}: {time.perf_counter() - start:.2f} s", flush=True)
 
 
 def measure(name, runs, body, digits=2):
@@ -95,6 +100,8 @@ def main():
                 measure("vae-decode-512", args.runs, lambda: vae.decode(latent))
         if wanted("inpaint-512"):
             inpaint_512()
+        if "inpaint-512-lcm4" in args.only:
+            inpaint_512(few_step=True)
     print(f"peak-rss: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f} MB")
     print(f"torch: {torch.__version__} threads {torch.get_num_threads()}")
 
