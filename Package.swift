@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "RetouchFiles", dependencies: ["CCrypto"], swiftSettings: releaseFlags),
         .target(name: "RetouchTensor", dependencies: ["RetouchChecks", "CBLAS", "CKernels", "CBF16Kernels"],
                 swiftSettings: releaseFlags),
-        .target(name: "RetouchSafetensors", dependencies: ["RetouchTensor", "RetouchFiles"], swiftSettings: releaseFlags),
+        .target(name: "RetouchSafetensors", dependencies: ["CKernels", "RetouchTensor", "RetouchFiles"], swiftSettings: releaseFlags),
         // PyTorch checkpoints (.ckpt/.pt/.bin) read as data: zip and legacy torch.save forms, an allow-listed pickle machine.
         .target(name: "RetouchPickle", dependencies: ["RetouchTensor", "RetouchSafetensors"], swiftSettings: releaseFlags),
         .target(name: "RetouchImaging", dependencies: ["RetouchChecks", "RetouchFiles", "CImageCodecs"], swiftSettings: releaseFlags),

@@ -185,3 +185,12 @@ void rt_im2col(const float *input, long channels, long height, long width,
         }
     }
 }
+
+RT_CLONES void rt_f16_to_f32(const void *source, float *destination, long count) {
+    const unsigned char *bytes = source;
+    for (long i = 0; i < count; i++) {
+        _Float16 h;
+        memcpy(&h, bytes + 2 * i, 2);
+        destination[i] = (float)h;
+    }
+}

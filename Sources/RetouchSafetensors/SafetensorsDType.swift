@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// The element types of the safetensors format.
@@ -26,9 +27,7 @@ public func convertToFloat(_ dtype: SafetensorsDType, source: UnsafeRawPointer, 
     case .f32:
         UnsafeMutableRawPointer(destination).copyMemory(from: source, byteCount: count * 4)
     case .f16:
-        for i in 0..<count {
-            destination[i] = Float(Float16(bitPattern: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
-        }
+        rt_f16_to_f32(source, destination, count)   // vectorised F16C (Swift's Float(Float16) is a libcall per value)
     case .bf16:
         for i in 0..<count {
             destination[i] = Float(bitPattern: UInt32(source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) << 16)

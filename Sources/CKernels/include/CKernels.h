@@ -80,6 +80,10 @@ void rt_winograd2_output(const float *m, long channels, long channel_stride, lon
 /// tensor of a size seen before costs no page faults; `rt_release_free_memory` gives it back between phases.
 void rt_reuse_freed_buffers(void);
 
+/// Converts `count` IEEE half-precision values (little-endian, any alignment) at `source` to float32, exactly
+/// (F16C's `vcvtph2ps` on AVX2 and AVX-512 CPUs; subnormals, infinities and NaN carried over).
+void rt_f16_to_f32(const void *source, float *destination, long count);
+
 // MARK: - CPU features (cpu_features.c)
 
 /// Instruction-set extensions, each set only when CPUID reports it and XGETBV shows the operating system saves
