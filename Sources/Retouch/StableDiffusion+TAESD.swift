@@ -1,4 +1,5 @@
 import Foundation
+import RetouchFiles
 import RetouchModels
 import RetouchTensor
 

@@ -67,9 +67,10 @@ extension Tensor {
 extension Tensor {
     /// `max(x, 0)` elementwise, in place (PyTorch's `nn.ReLU`; NaN stays NaN, as `torch.relu` keeps it).
     public mutating func applyReLU() {
+        let total = count
         withUnsafeMutableBufferPointer { x in
             let x = x
-            Parallel.forRanges(count, costPerItem: 1) { range in
+            Parallel.forRanges(total, costPerItem: 1) { range in
                 for i in range where x[i] < 0 { x[i] = 0 }
             }
         }
