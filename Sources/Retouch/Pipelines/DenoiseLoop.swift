@@ -17,10 +17,12 @@ struct DenoiseLoop {
 
     /// Progress after each step: (steps done, steps in all).
     typealias Progress = (Int, Int) -> Void
+    /// Sees the latents after each step: (steps done, steps in all, latents). For previews; it must not change the run.
+    typealias StepObserver = (Int, Int, Tensor) -> Void
 
     func run<R: RandomSource>(latents start: Tensor, scheduler: inout any Scheduler, startIndex: Int, context: Tensor,
                               guidance: Float, inpainting: InpaintConditioning?, random: inout R,
-                              progress: Progress?, isCancelled: () -> Bool) throws -> Tensor {
+                              progress: Progress?, observe: StepObserver? = nil, isCancelled: () -> Bool) throws -> Tensor {
         var latents = start
         let indices = Array(startIndex..<scheduler.timesteps.count)
         let extraChannels: Tensor? = {
@@ -44,6 +46,7 @@ struct DenoiseLoop {
                 }
                 latents = known.linearCombination(1, 1, (latents - known) * mask)   // (1 − m)·known + m·latents
             }
+            observe?(done + 1, indices.count, latents)
             progress?(done + 1, indices.count)
         }
         try NonFiniteCheck.require(latents, "the latents after the last denoising step")

@@ -51,6 +51,8 @@ public struct EditPipelines: Sendable {
     public let model: StableDiffusion
     /// When the VAE encodes and decodes in tiles (by default, above 768 px).
     public var vaeTiling = VAETiling()
+    /// Live previews during denoising (none by default); they never change the result.
+    public var previews: LivePreviews?
 
     /// Creates pipelines over a model.
     public init(model: StableDiffusion, vaeTiling: VAETiling = VAETiling()) {
@@ -90,7 +92,8 @@ public struct EditPipelines: Sendable {
         if inpainting != nil { model.finished(with: .vae) }
         let final = try DenoiseLoop(unet: model.unet).run(latents: noise * scheduler.initNoiseSigma, scheduler: &scheduler, startIndex: 0,
                                                           context: embeddings, guidance: settings.guidance,
-                                                          inpainting: inpainting, random: &random, progress: progress, isCancelled: { Task.isCancelled })
+                                                          inpainting: inpainting, random: &random, progress: progress,
+                                                          observe: previews?.observer(), isCancelled: { Task.isCancelled })
         model.finished(with: .unet)
         return DiffusionResult(image: try decode(final), warnings: warnings)
     }
@@ -133,7 +136,8 @@ public struct EditPipelines: Sendable {
         let latents = scheduler.addNoise(imageLatents, noise: noise, stepIndex: start)
         let final = try DenoiseLoop(unet: model.unet).run(latents: latents, scheduler: &scheduler, startIndex: start,
                                                           context: conditioning.embeddings, guidance: settings.guidance,
-                                                          inpainting: inpainting, random: &random, progress: progress, isCancelled: { Task.isCancelled })
+                                                          inpainting: inpainting, random: &random, progress: progress,
+                                                          observe: previews?.observer(), isCancelled: { Task.isCancelled })
         model.finished(with: .unet)
         return DiffusionResult(image: try decode(final), warnings: conditioning.warnings)
     }
@@ -179,7 +183,8 @@ public struct EditPipelines: Sendable {
             : .reimpose(mask: latentMask.broadcastChannels(to: model.latentSpace.latentChannels), imageLatents: imageLatents!, noise: noise)
         let final = try DenoiseLoop(unet: model.unet).run(latents: latents, scheduler: &scheduler, startIndex: start,
                                                           context: conditioning.embeddings, guidance: settings.guidance,
-                                                          inpainting: inpainting, random: &random, progress: progress, isCancelled: { Task.isCancelled })
+                                                          inpainting: inpainting, random: &random, progress: progress,
+                                                          observe: previews?.observer(), isCancelled: { Task.isCancelled })
         model.finished(with: .unet)
         return DiffusionResult(image: try decode(final), warnings: conditioning.warnings)
     }
