@@ -120,3 +120,19 @@ struct TAESDTests {
         }
     }
 }
+
+/// `retouch models` tells a TAESD in VAE/ from an `AutoencoderKL`.
+@Suite("TAESD in the models folder")
+struct TAESDModelsFolderTests {
+    @Test("TAESD files and folders are described as such", arguments: [
+        ("taesd/original/taesd_decoder.safetensors", false), ("taesd/original-pth/taesd_encoder.pth", false),
+        ("taesd/tiny-taesd/diffusion_pytorch_model.safetensors", false), ("taesd/tiny-taesd", true),
+    ])
+    func described(path: String, isFolder: Bool) {
+        let url = Fixtures.url(path)
+        let entry = ModelEntry(kind: .vae, name: url.deletingPathExtension().lastPathComponent, fileName: url.lastPathComponent,
+                               url: url, isFolder: isFolder)
+        let expected = "TAESD (tiny autoencoder), 4 latent channels" + (isFolder ? " (diffusers folder)" : "")
+        #expect(ModelArchitecture.describe(entry) == expected)
+    }
+}

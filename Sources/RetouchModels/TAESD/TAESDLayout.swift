@@ -69,6 +69,15 @@ enum TAESDLayout {
         return (channels, blocks, prefix.hasPrefix("encoder") ? last[0] : first[1], first, last)
     }
 
+    /// One file's shapes under diffusers names (an original-layout half renamed; diffusers names kept).
+    static func diffusersShapes(_ shapes: [String: [Int]]) -> [String: [Int]] {
+        guard isOriginal(shapes.keys) else { return shapes }
+        let which = half(shapes.keys)
+        var renamed: [String: [Int]] = [:]
+        for (key, shape) in shapes { if let name = diffusersName(key, half: which) { renamed[name] = shape } }
+        return renamed
+    }
+
     /// The architecture of diffusers-named `shapes` (either half may be missing: it then mirrors the other).
     static func config(_ shapes: [String: [Int]], origin: String) throws -> TAESDConfig {
         let hasEncoder = shapes.keys.contains { $0.hasPrefix("encoder.") }
