@@ -70,6 +70,7 @@ struct TAESDCommandTests {
 
     @Test("a --decoder that is not a TAESD, or missing, is an error naming it and the flag; no output is written", arguments: [
         ("vae/tiny-vae", "expected AutoencoderTiny"), ("vae/tiny-vae.safetensors", "not a TAESD"), ("taesd/nothing-here", "no such file"),
+        ("taesd/taesd16/taesd_decoder.safetensors", "this TAESD decodes 16-channel latents"),
     ])
     func decoderRefusals(path: String, problem: String) throws {
         let result = try Self.run(["generate", "--model", Self.model, "--decoder", "taesd:" + Fixtures.url(path).path,
