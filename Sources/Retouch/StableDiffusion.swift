@@ -98,6 +98,13 @@ public struct StableDiffusion: Sendable {
         self.name = name
     }
 
+    /// Builds the bundle from loaded parts with an `AutoencoderKL` (source compatibility with code written before TAESD).
+    public init(tokenizer: CLIPTokenizer, textEncoder: CLIPTextModel, unet: UNet2DConditionModel, vae: AutoencoderKL,
+                schedulerConfig: SchedulerConfig, defaultScheduler: SchedulerKind?, name: String) {
+        self.init(tokenizer: tokenizer, textEncoder: textEncoder, unet: unet, vae: .kl(vae), schedulerConfig: schedulerConfig,
+                  defaultScheduler: defaultScheduler, name: name)
+    }
+
     /// Builds the bundle from loaders: each runs once now (so every file is read and checked up front) and again
     /// whenever `Residency.lean` has dropped its component and a run needs it. With `.lean`, each component is
     /// dropped before the next is loaded, so checking never holds more than one; the text encoder, which a run

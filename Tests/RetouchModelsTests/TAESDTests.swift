@@ -136,3 +136,56 @@ struct TAESDModelsFolderTests {
         #expect(ModelArchitecture.describe(entry) == expected)
     }
 }
+
+/// Hostile TAESD files: what their shapes describe gets the bounds a config gets, before any layer is built.
+@Suite("Hostile TAESD files")
+struct HostileTAESDTests {
+    static func decoderFile(_ tensors: [String: Tensor]) throws -> URL {
+        let url = try Fixtures.temporaryDirectory().appendingPathComponent("taesd_decoder.safetensors")
+        try SafetensorsWriter.write(tensors, to: url)
+        return url
+    }
+
+    static func conv(_ out: Int, _ input: Int) -> Tensor { Tensor(shape: [out, input, 3, 3], repeating: 0.01) }
+
+    @Test("too many levels, uneven widths, or too many latent channels are refused naming the file", arguments: [
+        ("levels", [4] + Array(repeating: 8, count: 12)),
+        ("widths", [4, 8, 16, 16]),
+        ("latent", [100, 8, 8]),
+    ])
+    func refused(label: String, widths: [Int]) throws {
+        // A plain convolution chain 1.weight, 2.weight, …: conv_in from widths[0] latent channels, then per level one.
+        var tensors: [String: Tensor] = [:]
+        for index in 1..<widths.count {
+            let out = widths[index], input = index == 1 ? widths[0] : widths[index - 1]
+            tensors["\(index).weight"] = Self.conv(out, input)
+        }
+        tensors["\(widths.count).weight"] = Self.conv(3, widths[widths.count - 1])
+        let url = try Self.decoderFile(tensors)
+        do {
+            _ = try StandaloneTAESD(url: url, flag: "--decoder", needsEncoder: false).decoder()
+            Issue.record("\(label): accepted")
+        } catch let error as ModelLoadingError {
+            #expect("\(error)".contains(url.path) && "\(error)".contains("not a TAESD"), "\(error)")
+        }
+    }
+
+    @Test("a weight of the wrong shape, or an extra one, is an error naming the key")
+    func strictShapes() throws {
+        let source = try SafetensorsFile(url: Fixtures.url("taesd/original/taesd_decoder.safetensors"))
+        var tensors: [String: Tensor] = [:]
+        for name in source.entries.keys { tensors[name] = try source.tensor(name) }
+        tensors["3.conv.2.weight"] = Self.conv(8, 7)
+        let url = try Self.decoderFile(tensors)
+        #expect(throws: ModelLoadingError.self) { try StandaloneTAESD(url: url, flag: "--decoder", needsEncoder: false).decoder() }
+        tensors["3.conv.2.weight"] = try source.tensor("3.conv.2.weight")
+        tensors["3.extra.weight"] = Self.conv(8, 8)
+        let extra = try Self.decoderFile(tensors)
+        do {
+            _ = try StandaloneTAESD(url: extra, flag: "--decoder", needsEncoder: false).decoder()
+            Issue.record("an unused key was accepted")
+        } catch let error as ModelLoadingError {
+            #expect("\(error)".contains("decoder.layers.2.extra.weight") || "\(error)".contains("extra"), "\(error)")
+        }
+    }
+}

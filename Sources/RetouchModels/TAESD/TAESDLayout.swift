@@ -86,6 +86,20 @@ enum TAESDLayout {
         let decoder = hasDecoder ? try levels(shapes, prefix: "decoder.layers.", origin: origin) : nil
         guard let any = decoder ?? encoder else { throw ModelLoadingError(origin: origin, problem: "not a TAESD: no encoder or decoder weights") }
         let imageChannels = encoder?.first[1] ?? decoder?.last[0] ?? 3
+        // The same bounds a config.json gets (`TAESDConfig(_:)`), so a hostile file cannot describe what no config may.
+        func fail(_ problem: String) -> ModelLoadingError { ModelLoadingError(origin: origin, problem: "not a TAESD this loader reads: \(problem)") }
+        for half in [encoder, decoder].compactMap({ $0 }) {
+            guard ModelLimits.levels.contains(half.channels.count) else { throw fail("\(half.channels.count) levels (allowed \(ModelLimits.levels))") }
+            guard Set(half.channels).count == 1, let width = half.channels.first, ModelLimits.channels.contains(width) else {
+                throw fail("levels of widths \(half.channels) (all must be equal, within \(ModelLimits.channels))")
+            }
+            guard ModelLimits.edgeChannels.contains(half.latent) else { throw fail("\(half.latent) latent channels") }
+        }
+        if let encoder, let decoder, encoder.channels.count != decoder.channels.count || encoder.latent != decoder.latent {
+            throw fail("the encoder (\(encoder.channels.count) levels, \(encoder.latent) latent channels) and decoder " +
+                       "(\(decoder.channels.count), \(decoder.latent)) do not match")
+        }
+        guard imageChannels == 3 else { throw fail("\(imageChannels) image channels (RGB needs 3)") }
         return TAESDConfig(imageChannels: imageChannels,
                            encoderChannels: encoder?.channels ?? any.channels, decoderChannels: decoder?.channels ?? any.channels,
                            encoderBlocks: encoder?.blocks ?? Array(any.blocks.reversed()),
