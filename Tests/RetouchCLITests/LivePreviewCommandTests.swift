@@ -63,3 +63,25 @@ struct LivePreviewCommandTests {
         #expect(result.stderr.contains("--preview-decoder taesd needs a TAESD"), "\(result.stderr)")
     }
 }
+
+/// Series commands write their previews to `preview.png` in the output folder, and the series is unchanged.
+@Suite("Live previews (series)")
+struct SeriesPreviewCommandTests {
+    @Test("variations --preview-every 1 leaves preview.png beside the same variations")
+    func variations() throws {
+        let arguments = ["variations", Fixtures.url("pipelines/inputs/coffee-64.png").path, "--model", Fixtures.url("models/tiny-sd1").path,
+                         "--count", "2", "--strength", "0.5", "--output", "variations", "--prompt", "a cat", "--steps", "2",
+                         "--seed", "3", "--scheduler", "ddim"]
+        let plain = try Fixtures.temporaryDirectory(), previewed = try Fixtures.temporaryDirectory()
+        #expect(try ConvertCommandTests.retouch(arguments, in: plain).status == 0)
+        let result = try ConvertCommandTests.retouch(arguments + ["--preview-every", "1"], in: previewed)
+        #expect(result.status == 0, "\(result.stderr)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: previewed.appendingPathComponent("variations").path).sorted()
+        #expect(files == ["coffee-64-3.png", "coffee-64-4.png", "contact-sheet.png", "preview.png"])
+        #expect(try ImageIO.read(previewed.appendingPathComponent("variations/preview.png")).width == 8)
+        for name in ["coffee-64-3.png", "coffee-64-4.png"] {
+            #expect(try ImageIO.read(plain.appendingPathComponent("variations/" + name)).pixels ==
+                    ImageIO.read(previewed.appendingPathComponent("variations/" + name)).pixels)
+        }
+    }
+}
