@@ -9,7 +9,7 @@ public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePoi
     retouch_fuzz_run(argc, argv) { data, size in fuzzConfig(data, size) }
 }
 
-/// One input: decodes the input as a `config.json` for the UNet, the VAE and the CLIP text encoder, and as
+/// One input: decodes the input as a `config.json` for the UNet, the VAE, TAESD and the CLIP text encoder, and as
 /// a `scheduler_config.json`.
 func fuzzConfig(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     let data = Data(UnsafeRawBufferPointer(start: start, count: count))
@@ -17,6 +17,7 @@ func fuzzConfig(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
         _ = try? UNetConfig(reader)
         _ = try? CLIPTextConfig(reader)
         _ = try? VAEConfig(reader)
+        _ = try? TAESDConfig(reader)
     }
     _ = try? SchedulerConfig(data: data, file: "scheduler_config.json")
     return 0

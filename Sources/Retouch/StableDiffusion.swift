@@ -31,17 +31,21 @@ public struct StableDiffusion: Sendable {
     var addedTokenRows: Tensor?
     /// Predicts noise (or v) from a noisy latent.
     public var unet: UNet2DConditionModel { unetSlot.value }
-    /// Encodes images to latents and decodes latents to images.
-    public var vae: AutoencoderKL { vaeSlot.value }
+    /// Encodes images to latents and decodes latents to images (the checkpoint's VAE, or a `--vae`: an
+    /// `AutoencoderKL` or a TAESD).
+    public var vae: ImageAutoencoder { vaeSlot.value }
+    /// A TAESD decoder that decodes the final images instead of `vae`, which still encodes (`--decoder taesd:PATH`).
+    /// Small (about 5 MB for SD's), so it stays loaded whatever the residency.
+    public internal(set) var taesdDecoder: TAESDDecoder?
     /// The UNet's architecture (without loading it).
     public let unetConfig: UNetConfig
-    /// The VAE's architecture (without loading it).
-    public let vaeConfig: VAEConfig
+    /// The VAE's latent space: channels, pixels per latent, scaling (without loading it).
+    public let latentSpace: LatentSpace
     /// Which components stay in memory between phases.
     public var residency: Residency = .keepAll
     let textEncoderSlot: ComponentSlot<CLIPTextModel>
     let unetSlot: ComponentSlot<UNet2DConditionModel>
-    let vaeSlot: ComponentSlot<AutoencoderKL>
+    let vaeSlot: ComponentSlot<ImageAutoencoder>
     let conditioningCache = ConditioningCache()
     /// The checkpoint's noise schedule.
     public let schedulerConfig: SchedulerConfig
@@ -64,8 +68,11 @@ public struct StableDiffusion: Sendable {
         public var residency: Residency
         /// The format of the weight matrices (and so of the products).
         public var precision: Precision
-        /// A VAE to use instead of the checkpoint's (`--vae`): a diffusers VAE folder or a single file (see `StandaloneVAE`).
+        /// A VAE to use instead of the checkpoint's (`--vae`): a diffusers VAE folder or a single file (see
+        /// `StandaloneVAE`), or a TAESD in any of its forms (see `StandaloneTAESD`), which then encodes and decodes.
         public var vae: String?
+        /// A TAESD that decodes the final images while the VAE still encodes (`--decoder taesd:PATH`); see `StandaloneTAESD`.
+        public var taesdDecoder: String?
         /// LoRA/LyCORIS files merged into the text encoder and UNet as they load (`--lora`, `<lora:…>` tags).
         public var loras: [LoRAChoice] = []
         /// Creates options.
@@ -78,17 +85,24 @@ public struct StableDiffusion: Sendable {
     }
 
     /// Builds the bundle from loaded parts (tests, benchmarks); they stay in memory whatever the residency.
-    public init(tokenizer: CLIPTokenizer, textEncoder: CLIPTextModel, unet: UNet2DConditionModel, vae: AutoencoderKL,
+    public init(tokenizer: CLIPTokenizer, textEncoder: CLIPTextModel, unet: UNet2DConditionModel, vae: ImageAutoencoder,
                 schedulerConfig: SchedulerConfig, defaultScheduler: SchedulerKind?, name: String) {
         self.tokenizer = tokenizer
         textEncoderSlot = ComponentSlot(textEncoder, name: "text encoder")
         unetSlot = ComponentSlot(unet, name: "UNet")
         vaeSlot = ComponentSlot(vae, name: "VAE")
         unetConfig = unet.config
-        vaeConfig = vae.config
+        latentSpace = vae.latentSpace
         self.schedulerConfig = schedulerConfig
         self.defaultScheduler = defaultScheduler
         self.name = name
+    }
+
+    /// Builds the bundle from loaded parts with an `AutoencoderKL` (source compatibility with code written before TAESD).
+    public init(tokenizer: CLIPTokenizer, textEncoder: CLIPTextModel, unet: UNet2DConditionModel, vae: AutoencoderKL,
+                schedulerConfig: SchedulerConfig, defaultScheduler: SchedulerKind?, name: String) {
+        self.init(tokenizer: tokenizer, textEncoder: textEncoder, unet: unet, vae: .kl(vae), schedulerConfig: schedulerConfig,
+                  defaultScheduler: defaultScheduler, name: name)
     }
 
     /// Builds the bundle from loaders: each runs once now (so every file is read and checked up front) and again
@@ -96,17 +110,17 @@ public struct StableDiffusion: Sendable {
     /// dropped before the next is loaded, so checking never holds more than one; the text encoder, which a run
     /// needs first, stays.
     public init(tokenizer: CLIPTokenizer, textEncoder: @escaping @Sendable () throws -> CLIPTextModel,
-                unet: @escaping @Sendable () throws -> UNet2DConditionModel, vae: @escaping @Sendable () throws -> AutoencoderKL,
+                unet: @escaping @Sendable () throws -> UNet2DConditionModel, vae: @escaping @Sendable () throws -> ImageAutoencoder,
                 schedulerConfig: SchedulerConfig, defaultScheduler: SchedulerKind?, name: String, residency: Residency = .keepAll) throws {
         self.tokenizer = tokenizer
         unetSlot = ComponentSlot(try unet(), name: "UNet", reload: unet)
         unetConfig = unetSlot.value.config
         if residency == .lean { unetSlot.release(); MemoryPolicy.releaseFreeMemory() }
         vaeSlot = ComponentSlot(try vae(), name: "VAE", reload: vae)
-        vaeConfig = vaeSlot.value.config
+        latentSpace = vaeSlot.value.latentSpace
         if residency == .lean { vaeSlot.release(); MemoryPolicy.releaseFreeMemory() }
         textEncoderSlot = ComponentSlot(try textEncoder(), name: "text encoder", reload: textEncoder)
-        try ComponentCompatibility.check(unet: unetConfig, vae: vaeConfig, text: textEncoderSlot.value.config,
+        try ComponentCompatibility.check(unet: unetConfig, latents: latentSpace, text: textEncoderSlot.value.config,
                                          tokenizerLength: tokenizer.maxLength, tokenizerVocabulary: tokenizer.vocabularySize, origin: name)
         self.schedulerConfig = schedulerConfig
         self.defaultScheduler = defaultScheduler
@@ -135,19 +149,20 @@ public struct StableDiffusion: Sendable {
             let schedulerURL = url.appendingPathComponent("scheduler/scheduler_config.json")
             let schedulerConfig = try SchedulerConfig(url: schedulerURL)
             let scheduler = try defaultScheduler(schedulerURL)
-            let replacement = try options.vae.map { try StandaloneVAE(url: vaeURL($0), modelConfig: folder.config("vae").values, variant: options.variant) }
+            let replacement = try options.vae.map { try ReplacementVAE(vaeURL($0), modelConfig: folder.config("vae").values, variant: options.variant) }
             let loras = try openLoRAs(options.loras)
             var model = try StableDiffusion(
                 tokenizer: try CLIPTokenizer(folder: url.appendingPathComponent("tokenizer")),
                 textEncoder: { try CLIPTextModel(config: folder.textEncoderConfig(), weights: patched(folder.weights("text_encoder"), .textEncoder, loras), precision: precision) },
                 unet: { try UNet2DConditionModel(config: folder.unetConfig(), weights: patched(folder.weights("unet"), .unet, loras), precision: precision) },
-                vae: { try replacement.map { try AutoencoderKL(config: $0.config, weights: $0.weights, precision: precision) }
-                        ?? AutoencoderKL(config: folder.vaeConfig(), weights: folder.weights("vae"), precision: precision) },
+                vae: { try replacement?.load(precision: precision)
+                        ?? .kl(AutoencoderKL(config: folder.vaeConfig(), weights: folder.weights("vae"), precision: precision)) },
                 schedulerConfig: schedulerConfig,
                 defaultScheduler: scheduler.kind,
                 name: url.lastPathComponent, residency: options.residency)
             model.schedulerProblem = scheduler.problem
-            model.infotextFields = try replacement.map(vaeFields) ?? []
+            model.infotextFields = try replacement?.infotextFields() ?? []
+            try model.attachTAESDDecoder(options.taesdDecoder)
             if let hashes = try loraHashes(options.loras) { model.infotextFields.append(("Lora hashes", hashes)) }
             return model
         case .singleFile(let url):
@@ -155,7 +170,7 @@ public struct StableDiffusion: Sendable {
             let file = url.path
             let precision = options.precision
             let replacement = try options.vae.map {
-                try StandaloneVAE(url: vaeURL($0), modelConfig: ConfigReader(data: checkpoint.vaeConfig, file: file).values)
+                try ReplacementVAE(vaeURL($0), modelConfig: ConfigReader(data: checkpoint.vaeConfig, file: file).values, variant: nil)
             }
             let loras = try openLoRAs(options.loras)
             var model = try StableDiffusion(
@@ -164,12 +179,13 @@ public struct StableDiffusion: Sendable {
                                                  weights: patched(checkpoint.textEncoder, .textEncoder, loras), precision: precision) },
                 unet: { try UNet2DConditionModel(config: UNetConfig(ConfigReader(data: checkpoint.unetConfig, file: file)),
                                                  weights: patched(checkpoint.unet, .unet, loras), precision: precision) },
-                vae: { try replacement.map { try AutoencoderKL(config: $0.config, weights: $0.weights, precision: precision) }
-                        ?? AutoencoderKL(config: VAEConfig(ConfigReader(data: checkpoint.vaeConfig, file: file)), weights: checkpoint.vae, precision: precision) },
+                vae: { try replacement?.load(precision: precision)
+                        ?? .kl(AutoencoderKL(config: VAEConfig(ConfigReader(data: checkpoint.vaeConfig, file: file)), weights: checkpoint.vae, precision: precision)) },
                 schedulerConfig: try SchedulerConfig(data: checkpoint.schedulerConfig, file: file),
                 defaultScheduler: .pndm,
                 name: url.deletingPathExtension().lastPathComponent, residency: options.residency)
-            model.infotextFields = try replacement.map(vaeFields) ?? []
+            model.infotextFields = try replacement?.infotextFields() ?? []
+            try model.attachTAESDDecoder(options.taesdDecoder)
             if let hashes = try loraHashes(options.loras) { model.infotextFields.append(("Lora hashes", hashes)) }
             return model
         }
@@ -178,12 +194,6 @@ public struct StableDiffusion: Sendable {
     /// A `--vae` argument as a file URL (`~` expanded).
     static func vaeURL(_ argument: String) -> URL { URL(fileURLWithPath: (argument as NSString).expandingTildeInPath) }
 
-    /// A1111's infotext pairs for a replacement VAE: `VAE hash` (first 10 hex of the file's SHA-256; omitted for a
-    /// sharded folder) and `VAE` (its file or folder name).
-    static func vaeFields(_ vae: StandaloneVAE) throws -> [(String, String)] {
-        let hash = try vae.hashedFile.map { try FileHash.shortHash(of: $0) }
-        return (hash.map { [("VAE hash", $0)] } ?? []) + [("VAE", vae.name)]
-    }
 
     /// The scheduler a folder's `scheduler_config.json` names (`_class_name`), or why it has none Retouch implements
     /// (the file, key and class), for the run to report unless a scheduler is chosen explicitly.
@@ -200,5 +210,5 @@ public struct StableDiffusion: Sendable {
     /// Whether the UNet takes the mask and masked-image latent as extra input channels (9-channel inpainting).
     public var isInpaintingModel: Bool { unetConfig.inChannels == 9 }
     /// Pixels per latent along each side.
-    public var vaeScaleFactor: Int { vaeConfig.scaleFactor }
+    public var vaeScaleFactor: Int { latentSpace.scaleFactor }
 }

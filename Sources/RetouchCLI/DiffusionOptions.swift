@@ -37,8 +37,17 @@ struct DiffusionOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Seed, 0 or more; -1 or none for a random one. The same seed gives diffusers' CPU image.")
     var seed: SeedOption?
 
-    @Option(help: "A VAE to use instead of the model's: a diffusers VAE folder, a single .safetensors/.ckpt/.pt file (LDM or diffusers names, e.g. vae-ft-mse-840000-ema-pruned), or a name in --models-dir's VAE/ folder.")
+    @Option(help: "A VAE to use instead of the model's: a diffusers VAE folder, a single .safetensors/.ckpt/.pt file (LDM or diffusers names, e.g. vae-ft-mse-840000-ema-pruned), or a name in --models-dir's VAE/ folder. A TAESD (diffusers AutoencoderTiny folder, or taesd_encoder/taesd_decoder files) encodes and decodes instead.")
     var vae: String?
+
+    @Option(help: ArgumentHelp("Decode the final image with a TAESD while the VAE (the model's or --vae) still encodes: taesd:PATH, PATH a diffusers AutoencoderTiny folder, or madebyollin's taesd_decoder.safetensors/.pth (or a folder holding it). Faster, less detailed; for inpainting the photo is still encoded faithfully.", valueName: "taesd:path"))
+    var decoder: String?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Write a preview of the image every N denoising steps to the output's name with .preview.png (out.png → out.preview.png), replaced atomically. Never changes the result.", valueName: "n"))
+    var previewEvery: Int?
+
+    @Option(help: ArgumentHelp("How previews are decoded: approx (AUTOMATIC1111's cheap linear latent-to-RGB projection, one pixel per latent; the default), taesd (the TAESD of --decoder or --vae), or taesd:PATH.", valueName: "approx|taesd|taesd:path"))
+    var previewDecoder: String?
 
     @Option(help: "Weight variant to load from a diffusers folder (fp16, bf16).")
     var variant: String?
@@ -107,6 +116,7 @@ struct DiffusionOptions: ParsableArguments {
         guard LongPromptMode(rawValue: longPrompts) != nil else {
             throw ValidationError("--long-prompts must be truncate or chunk; got '\(longPrompts)'")
         }
+        try validateTAESDFlags()
     }
 
     /// The settings for the pipelines.
@@ -141,6 +151,7 @@ struct DiffusionOptions: ParsableArguments {
                                                   precision: Precision(rawValue: precision) ?? .fp32)
         let files = try modelFiles()
         options.vae = files.vae
+        options.taesdDecoder = files.decoder
         options.loras = files.loras
         return try withEmbeddings(StableDiffusion.load(files.model, options: options), files: files)
     }
@@ -155,6 +166,7 @@ struct DiffusionOptions: ParsableArguments {
         }
         return ModelFiles(model: try ModelsFolder.locate(model, kind: .checkpoint, in: folder),
                           vae: try vae.map { try ModelsFolder.locate($0, kind: .vae, in: folder) },
+                          decoder: try decoder.map { (try DecoderFlag.taesdPath($0) as NSString).expandingTildeInPath },
                           embeddings: try embedding.map { try ModelsFolder.locate($0, kind: .embedding, in: folder) },
                           embeddingsFolder: embeddingsDir ?? existing(.embedding),
                           loras: try loraChoices(folder: folder, tagFolder: loraDir ?? existing(.lora)))
@@ -197,6 +209,8 @@ struct ModelFiles {
     var model: String
     /// The separate VAE, if any.
     var vae: String?
+    /// The TAESD that decodes the final image (`--decoder taesd:PATH`), if any.
+    var decoder: String?
     /// `--embedding` files.
     var embeddings: [String]
     /// The folder of embeddings named by prompt words, if any.
@@ -205,7 +219,7 @@ struct ModelFiles {
     var loras: [LoRAChoice]
 
     /// Every file the run reads that an output must not replace.
-    var inputPaths: [String] { [model] + [vae].compactMap { $0 } + embeddings + loras.map(\.url.path) }
+    var inputPaths: [String] { [model] + [vae, decoder].compactMap { $0 } + embeddings + loras.map(\.url.path) }
 }
 
 /// Runs a diffusion command: loads the model, reports progress, writes the image with its parameters, and turns
@@ -217,9 +231,14 @@ enum DiffusionRun {
         try reportingFailures {
             let files = try options.modelFiles()
             try OutputFile.requireWritable(outputURL, inputs: (inputs + files.inputPaths).map { URL(fileURLWithPath: $0) })
+            if options.previewEvery != nil {
+                try OutputFile.requireWritable(DiffusionOptions.previewURL(for: outputURL), inputs: (inputs + files.inputPaths).map { URL(fileURLWithPath: $0) })
+            }
             let model = try options.loadModel(defaultResidency: residency)
             let settings = options.settings()
-            let pipelines = EditPipelines(model: model, vaeTiling: options.tiling())
+            var pipelines = EditPipelines(model: model, vaeTiling: options.tiling())
+            pipelines.previews = try options.livePreviews(model: model, files: files, writingTo: DiffusionOptions.previewURL(for: outputURL))
+            if pipelines.previews != nil { try OutputPath.prepareParent(of: outputURL) }
             let bar = ProgressBar()
             let (result, extras) = try body(pipelines, settings) { done, total in bar.update(done, total) }
             bar.finish()

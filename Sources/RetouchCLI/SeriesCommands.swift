@@ -97,7 +97,11 @@ enum SeriesRun {
             }
             let model = try options.loadModel(defaultResidency: .keepAll)
             let settings = options.settings()
-            let pipelines = EditPipelines(model: model, vaeTiling: options.tiling())
+            var pipelines = EditPipelines(model: model, vaeTiling: options.tiling())
+            // Previews of a series go to preview.png in the output folder.
+            pipelines.previews = try options.livePreviews(model: model, files: try options.modelFiles(),
+                                                          writingTo: folder.appendingPathComponent("preview.png"))
+            if pipelines.previews != nil { try OutputPath.prepareParent(of: folder.appendingPathComponent("preview.png")) }
             let bar = ProgressBar()
             var warned = Set<String>()
             let images = try body(pipelines, settings, { done, total in bar.update(done, total) }) { name, result, used, extras in

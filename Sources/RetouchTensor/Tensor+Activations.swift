@@ -63,3 +63,23 @@ extension Tensor {
         return output
     }
 }
+
+extension Tensor {
+    /// `max(x, 0)` elementwise, in place (PyTorch's `nn.ReLU`; NaN stays NaN, as `torch.relu` keeps it).
+    public mutating func applyReLU() {
+        let total = count
+        withUnsafeMutableBufferPointer { x in
+            let x = x
+            Parallel.forRanges(total, costPerItem: 1) { range in
+                for i in range where x[i] < 0 { x[i] = 0 }
+            }
+        }
+    }
+
+    /// `max(x, 0)` elementwise (PyTorch's `nn.ReLU`).
+    public func relu() -> Tensor {
+        var output = self
+        output.applyReLU()
+        return output
+    }
+}

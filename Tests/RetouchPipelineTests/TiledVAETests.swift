@@ -29,7 +29,7 @@ struct TiledVAETests {
 
     @Test("decode: an image no larger than a tile is decoded whole, bit for bit")
     func singleTileIsUntiled() throws {
-        let vae = try #require(Self.model).vae
+        let vae = try #require(Self.model?.vae.kl)
         let latent = Self.latent(width: 32, height: 32)
         #expect(vae.decode(latent, tiling: Self.tiling()) == vae.decode(latent))
     }
@@ -50,7 +50,7 @@ struct TiledVAETests {
     /// with its own statistics, so the results cannot be equal.
     @Test("decode: 3×2 tiles agree with the untiled decode within the stated tolerance, closer with shared statistics")
     func tiledDecodeAgrees() throws {
-        let vae = try #require(Self.model).vae
+        let vae = try #require(Self.model?.vae.kl)
         let latent = Self.latent(width: 64, height: 40)
         let whole = vae.decode(latent)
         let independent = Self.difference(vae.decode(latent, tiling: Self.tiling()), whole)
@@ -61,7 +61,7 @@ struct TiledVAETests {
 
     @Test("decode: no grid — the difference from untiled is no larger on tile borders than elsewhere")
     func noGridLines() throws {
-        let vae = try #require(Self.model).vae
+        let vae = try #require(Self.model?.vae.kl)
         let latent = Self.latent(width: 64, height: 40)
         let whole = vae.decode(latent), tiled = vae.decode(latent, tiling: Self.tiling())
         let plan = TilePlan.covering(width: 64, height: 40, window: (32, 32), overlap: 8)
@@ -78,7 +78,7 @@ struct TiledVAETests {
 
     @Test("encode: tiled moments agree with untiled ones")
     func tiledEncodeAgrees() throws {
-        let vae = try #require(Self.model).vae
+        let vae = try #require(Self.model?.vae.kl)
         var random = TorchRandomSource(seed: 8)
         let image = random.normalTensor([1, 3, 320, 512]).map { max(-1, min(1, $0 * 0.3)) }
         let whole = vae.encode(image), tiled = vae.encode(image, tiling: Self.tiling(shared: true))

@@ -159,7 +159,7 @@ extension ModelBenchmark {
         let model = try StableDiffusion(tokenizer: try CLIPTokenizer.bundled(),
                                         textEncoder: { try CLIPTextModel(config: .sd15, weights: RandomWeights(seed: 2), precision: precision) },
                                         unet: { try UNet2DConditionModel(config: unetConfig, weights: RandomWeights(seed: 3), precision: precision) },
-                                        vae: { try AutoencoderKL(config: .sd15, weights: RandomWeights(seed: 4), precision: precision) },
+                                        vae: { .kl(try AutoencoderKL(config: .sd15, weights: RandomWeights(seed: 4), precision: precision)) },
                                         schedulerConfig: SchedulerConfig(), defaultScheduler: .pndm, name: "random-sd15-inpainting",
                                         residency: residency)
         let photo = Image(width: 512, height: 512, channels: 3, pixels: (0..<(512 * 512 * 3)).map { Float($0 % 251) / 250 })

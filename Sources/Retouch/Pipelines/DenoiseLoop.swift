@@ -29,6 +29,8 @@ struct DenoiseLoop {
 
     /// Progress after each step: (steps done, steps in all).
     typealias Progress = (Int, Int) -> Void
+    /// Sees the latents after each step: (steps done, steps in all, latents). For previews; it must not change the run.
+    typealias StepObserver = (Int, Int, Tensor) -> Void
 
     /// Whether `guidance` needs the unconditional batch (diffusers: `guidance_scale > 1`).
     static func usesGuidance(_ guidance: Float) -> Bool { guidance > 1 }
@@ -36,7 +38,7 @@ struct DenoiseLoop {
     /// `context` is `[2, L, D]` (negative, positive), as `PromptConditioning` stacks it.
     func run<R: RandomSource>(latents start: Tensor, scheduler: inout any Scheduler, startIndex: Int, context: Tensor,
                               guidance: Float, inpainting: InpaintConditioning?, random: inout R,
-                              progress: Progress?, isCancelled: () -> Bool) throws -> DenoiseOutcome {
+                              progress: Progress?, observe: StepObserver? = nil, isCancelled: () -> Bool) throws -> DenoiseOutcome {
         var latents = start
         let indices = Array(startIndex..<scheduler.timesteps.count)
         let guided = Self.usesGuidance(guidance)
@@ -66,6 +68,7 @@ struct DenoiseLoop {
                 }
                 latents = known.linearCombination(1, 1, (latents - known) * mask)   // (1 − m)·known + m·latents
             }
+            observe?(done + 1, indices.count, latents)
             progress?(done + 1, indices.count)
         }
         try NonFiniteCheck.require(latents, "the latents after the last denoising step")

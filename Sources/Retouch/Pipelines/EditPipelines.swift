@@ -64,6 +64,8 @@ public struct EditPipelines: Sendable {
     public let model: StableDiffusion
     /// When the VAE encodes and decodes in tiles (by default, above 768 px).
     public var vaeTiling = VAETiling()
+    /// Live previews during denoising (none by default); they never change the result.
+    public var previews: LivePreviews?
 
     /// Creates pipelines over a model.
     public init(model: StableDiffusion, vaeTiling: VAETiling = VAETiling()) {
@@ -103,7 +105,8 @@ public struct EditPipelines: Sendable {
         if inpainting != nil { model.finished(with: .vae) }
         let final = try DenoiseLoop(unet: model.unet).run(latents: noise * scheduler.initNoiseSigma, scheduler: &scheduler, startIndex: 0,
                                                           context: embeddings, guidance: settings.guidance,
-                                                          inpainting: inpainting, random: &random, progress: progress, isCancelled: { Task.isCancelled })
+                                                          inpainting: inpainting, random: &random, progress: progress,
+                                                          observe: previews?.observer(), isCancelled: { Task.isCancelled })
         model.finished(with: .unet)
         return DiffusionResult(image: try decode(final.latents), warnings: warnings, loop: final)
     }
@@ -114,9 +117,9 @@ public struct EditPipelines: Sendable {
     /// models.
     func wholeImageConditioning(pixels: Tensor) -> InpaintConditioning? {
         guard model.isInpaintingModel else { return nil }
-        var latents = model.vae.encode(pixels, tiling: vaeTiling).mean
-        if let shift = model.vaeConfig.shiftFactor { latents = latents + (-shift) }
-        latents = latents * model.vaeConfig.scalingFactor
+        var latents = model.vae.encodeMean(pixels, tiling: vaeTiling)
+        if let shift = model.latentSpace.shiftFactor { latents = latents + (-shift) }
+        latents = latents * model.latentSpace.scalingFactor
         let mask = Tensor(shape: [1, 1, latents.shape[2], latents.shape[3]], repeating: 1)
         return .channels(mask: mask, maskedImageLatents: latents)
     }
@@ -127,7 +130,7 @@ public struct EditPipelines: Sendable {
         guard width % factor == 0, height % factor == 0, width > 0, height > 0 else {
             throw PipelineError("width and height must be positive multiples of \(factor); got \(width)x\(height)")
         }
-        return [1, model.vaeConfig.latentChannels, height / factor, width / factor]
+        return [1, model.latentSpace.latentChannels, height / factor, width / factor]
     }
 
     /// Image to image: the photo's latent noised to `strength` (0…1) and denoised toward the prompt.
@@ -146,7 +149,8 @@ public struct EditPipelines: Sendable {
         let latents = scheduler.addNoise(imageLatents, noise: noise, stepIndex: start)
         let final = try DenoiseLoop(unet: model.unet).run(latents: latents, scheduler: &scheduler, startIndex: start,
                                                           context: conditioning.embeddings, guidance: settings.guidance,
-                                                          inpainting: inpainting, random: &random, progress: progress, isCancelled: { Task.isCancelled })
+                                                          inpainting: inpainting, random: &random, progress: progress,
+                                                          observe: previews?.observer(), isCancelled: { Task.isCancelled })
         model.finished(with: .unet)
         return DiffusionResult(image: try decode(final.latents), warnings: conditioning.warnings, loop: final)
     }
@@ -170,7 +174,7 @@ public struct EditPipelines: Sendable {
         if !model.isInpaintingModel || !isFullStrength {
             imageLatents = encode(pixels, random: &random)
         }
-        let noise = random.normalTensor([1, model.vaeConfig.latentChannels, image.height / factor, image.width / factor])
+        let noise = random.normalTensor([1, model.latentSpace.latentChannels, image.height / factor, image.width / factor])
         let latentMask = ImageTensorConversion.tensor(from: binary)
             .resized(height: image.height / factor, width: image.width / factor, mode: .nearest)   // [1, 1, h, w]
         if !isFullStrength, let original = imageLatents, maskedContent == .latentNoise || maskedContent == .latentNothing {
@@ -189,28 +193,35 @@ public struct EditPipelines: Sendable {
         model.finished(with: .vae)
         let inpainting: InpaintConditioning = model.isInpaintingModel
             ? .channels(mask: latentMask, maskedImageLatents: maskedLatents)
-            : .reimpose(mask: latentMask.broadcastChannels(to: model.vaeConfig.latentChannels), imageLatents: imageLatents!, noise: noise)
+            : .reimpose(mask: latentMask.broadcastChannels(to: model.latentSpace.latentChannels), imageLatents: imageLatents!, noise: noise)
         let final = try DenoiseLoop(unet: model.unet).run(latents: latents, scheduler: &scheduler, startIndex: start,
                                                           context: conditioning.embeddings, guidance: settings.guidance,
-                                                          inpainting: inpainting, random: &random, progress: progress, isCancelled: { Task.isCancelled })
+                                                          inpainting: inpainting, random: &random, progress: progress,
+                                                          observe: previews?.observer(), isCancelled: { Task.isCancelled })
         model.finished(with: .unet)
         return DiffusionResult(image: try decode(final.latents), warnings: conditioning.warnings, loop: final)
     }
 
-    /// VAE posterior sample of an image tensor, scaled into latent space (draws from `random`).
+    /// An image tensor encoded and scaled into latent space: a VAE posterior sample (drawing from `random`), or a
+    /// TAESD's latents (drawing nothing, as diffusers' `retrieve_latents` reads `AutoencoderTinyOutput.latents`).
     func encode<R: RandomSource>(_ pixels: Tensor, random: inout R) -> Tensor {
-        let distribution = model.vae.encode(pixels, tiling: vaeTiling)
-        var latents = distribution.sample(noise: random.normalTensor(distribution.mean.shape))
-        if let shift = model.vaeConfig.shiftFactor { latents = latents + (-shift) }
-        return latents * model.vaeConfig.scalingFactor
+        var latents = model.vae.encodeSample(pixels, tiling: vaeTiling, random: &random)
+        if let shift = model.latentSpace.shiftFactor { latents = latents + (-shift) }
+        return latents * model.latentSpace.scalingFactor
     }
 
-    /// Latents back to an 8-bit RGB image.
-    /// A NaN or Inf in the VAE's output is an error (`PipelineError`), never a picture.
+    /// Latents back to an 8-bit RGB image, by the model's VAE, or by its TAESD decoder when it has one
+    /// (`--decoder taesd:PATH`: latents divided by the TAESD's own `scaling_factor`, 1, as diffusers would decode
+    /// them with `AutoencoderTiny`). A NaN or Inf in the output is an error (`PipelineError`), never a picture.
     func decode(_ latents: Tensor) throws -> Image {
-        var unscaled = latents * (1 / model.vaeConfig.scalingFactor)
-        if let shift = model.vaeConfig.shiftFactor { unscaled = unscaled + shift }
-        let decoded = model.vae.decode(unscaled, tiling: vaeTiling)
+        let decoded: Tensor
+        if let taesd = model.taesdDecoder {
+            decoded = taesd.decode(latents * (1 / taesd.config.scalingFactor), tiling: vaeTiling)
+        } else {
+            var unscaled = latents * (1 / model.latentSpace.scalingFactor)
+            if let shift = model.latentSpace.shiftFactor { unscaled = unscaled + shift }
+            decoded = model.vae.decode(unscaled, tiling: vaeTiling)
+        }
         model.finished(with: .vae)
         try NonFiniteCheck.require(decoded, "VAE decode output")
         return ImageTensorConversion.image(from: decoded)

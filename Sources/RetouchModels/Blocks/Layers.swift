@@ -62,20 +62,20 @@ public enum ConvolutionWeight: Sendable {
     case winogradBF16(WinogradBF16Weight)
 }
 
-/// A 2-D convolution with bias.
+/// A 2-D convolution, with a bias unless loaded with `hasBias: false`.
 public struct Conv2dLayer: Sendable {
     /// `[out, in, k, k]`.
     public let weight: ConvolutionWeight
-    /// `[out]`.
-    public let bias: Tensor
+    /// `[out]`, when the layer has a bias (PyTorch's `bias=False` convolutions have none).
+    public let bias: Tensor?
     /// Stride and padding.
     public let geometry: Conv2dGeometry
     /// Kernel side.
     public let kernel: Int
 
-    /// Loads a square `kernel`×`kernel` convolution.
+    /// Loads a square `kernel`×`kernel` convolution (`weight`, and `bias` when `hasBias`).
     public init(_ loader: inout WeightLoader, inChannels: Int, outChannels: Int, kernel: Int,
-                stride: Int = 1, padding: Int? = nil) throws {
+                stride: Int = 1, padding: Int? = nil, hasBias: Bool = true) throws {
         let geometry = Conv2dGeometry(stride: stride, padding: padding ?? kernel / 2)
         let tensor = try loader.tensor("weight", shape: [outChannels, inChannels, kernel, kernel])
         switch loader.precision {
@@ -87,7 +87,7 @@ public struct Conv2dLayer: Sendable {
         case .bf16:
             weight = .bf16(BF16Matrix(tensor))
         }
-        bias = try loader.tensor("bias", shape: [outChannels])
+        bias = hasBias ? try loader.tensor("bias", shape: [outChannels]) : nil
         self.geometry = geometry
         self.kernel = kernel
     }

@@ -7,6 +7,13 @@ public enum ComponentCompatibility {
     /// (`sample_size` × the VAE's factor per side) must stay within `ModelLimits.maxImagePixels`. `origin` names the model.
     public static func check(unet: UNetConfig, vae: VAEConfig, text: CLIPTextConfig, tokenizerLength: Int,
                              tokenizerVocabulary: Int, origin: String) throws {
+        try check(unet: unet, latents: vae.latentSpace, text: text, tokenizerLength: tokenizerLength,
+                  tokenizerVocabulary: tokenizerVocabulary, origin: origin)
+    }
+
+    /// As `check(unet:vae:…)`, for any autoencoder's latent space (an `AutoencoderKL`'s or a TAESD's).
+    public static func check(unet: UNetConfig, latents vae: LatentSpace, text: CLIPTextConfig, tokenizerLength: Int,
+                             tokenizerVocabulary: Int, origin: String) throws {
         func fail(_ key: String, _ problem: String) -> ModelLoadingError { ModelLoadingError(origin: origin, key: key, problem: problem) }
         let latent = vae.latentChannels
         guard unet.inChannels == latent || unet.inChannels == 2 * latent + 1 else {

@@ -60,6 +60,10 @@ public enum ModelArchitecture {
     }
 
     static func vae(_ shapes: [String: [Int]]) -> String {
+        if TAESDLayout.isDiffusers(shapes.keys) || TAESDLayout.isOriginal(shapes.keys) {
+            let taesd = try? TAESDLayout.config(TAESDLayout.diffusersShapes(shapes), origin: "")
+            return "TAESD (tiny autoencoder)" + (taesd.map { ", \($0.latentChannels) latent channels" } ?? "")
+        }
         let input = shapes["decoder.conv_in.weight"] ?? shapes["first_stage_model.decoder.conv_in.weight"]
         guard let channels = input?.dropFirst().first else { return "not a VAE (no decoder input convolution)" }
         return "VAE, \(channels) latent channels"
@@ -116,7 +120,8 @@ public enum ModelArchitecture {
             return width + variant(inChannels: unet["in_channels"] as? Int ?? 4) + " (diffusers folder)"
         case .vae:
             let vae = try config(entry.url.appendingPathComponent("config.json"))
-            return "VAE, \(vae["latent_channels"] as? Int ?? 4) latent channels (diffusers folder)"
+            let kind = vae["_class_name"] as? String == "AutoencoderTiny" ? "TAESD (tiny autoencoder)" : "VAE"
+            return "\(kind), \(vae["latent_channels"] as? Int ?? 4) latent channels (diffusers folder)"
         case .controlNet:
             let net = try config(entry.url.appendingPathComponent("config.json"))
             return "ControlNet for " + ((net["cross_attention_dim"] as? Int).map { family(contextWidth: $0) } ?? "unknown base model") + " (diffusers folder)"
