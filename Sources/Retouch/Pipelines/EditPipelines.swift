@@ -38,7 +38,8 @@ public struct DiffusionResult: Sendable {
     public var runWidth: Int = 0, runHeight: Int = 0
     /// UNet evaluations the denoising loop made.
     public var unetEvaluations = 0
-    /// The batch of each UNet evaluation: 2 with classifier-free guidance (guidance > 1), 1 without.
+    /// The batch of each UNet evaluation: 2 with classifier-free guidance (guidance > 1), 1 without (also for a
+    /// distilled LCM UNet, which embeds the guidance instead).
     public var unetBatchSize = 0
 
     /// Creates a result.
@@ -92,7 +93,7 @@ public struct EditPipelines: Sendable {
         var random = TorchRandomSource(seed: settings.seed)
         let noise = random.normalTensor(shape)
         return try generate(settings, noise: noise, embeddings: conditioning.embeddings, random: &random,
-                            warnings: conditioning.warnings, progress: progress)
+                            warnings: conditioning.warnings + guidanceWarnings(settings), progress: progress)
     }
 
     /// Text to image from given initial noise (unit variance) and prompt embeddings; per-step noise comes from `random`.
@@ -106,6 +107,15 @@ public struct EditPipelines: Sendable {
                                                           inpainting: inpainting, random: &random, progress: progress, isCancelled: { Task.isCancelled })
         model.finished(with: .unet)
         return DiffusionResult(image: try decode(final.latents), warnings: warnings, loop: final)
+    }
+
+    /// What a distilled LCM UNet does not use: it embeds the guidance and runs the prompt alone, so a negative prompt
+    /// has no effect (diffusers' `LatentConsistencyModelPipeline` takes none).
+    func guidanceWarnings(_ settings: DiffusionSettings) -> [String] {
+        guard let dim = model.unetConfig.timeConditionDim,
+              !settings.negativePrompt.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return [] }
+        return ["the negative prompt has no effect: this model's UNet (time_cond_proj_dim \(dim), a distilled LCM model) " +
+                "takes the guidance scale as an embedding and runs no unconditional batch"]
     }
 
     /// For a 9-channel inpainting model used to generate or restyle a whole image, AUTOMATIC1111's conditioning:
@@ -148,7 +158,7 @@ public struct EditPipelines: Sendable {
                                                           context: conditioning.embeddings, guidance: settings.guidance,
                                                           inpainting: inpainting, random: &random, progress: progress, isCancelled: { Task.isCancelled })
         model.finished(with: .unet)
-        return DiffusionResult(image: try decode(final.latents), warnings: conditioning.warnings, loop: final)
+        return DiffusionResult(image: try decode(final.latents), warnings: conditioning.warnings + guidanceWarnings(settings), loop: final)
     }
 
     /// Inpainting as diffusers' `StableDiffusionInpaintPipeline`: the mask (white = repaint) is binarised at 0.5;
@@ -194,7 +204,7 @@ public struct EditPipelines: Sendable {
                                                           context: conditioning.embeddings, guidance: settings.guidance,
                                                           inpainting: inpainting, random: &random, progress: progress, isCancelled: { Task.isCancelled })
         model.finished(with: .unet)
-        return DiffusionResult(image: try decode(final.latents), warnings: conditioning.warnings, loop: final)
+        return DiffusionResult(image: try decode(final.latents), warnings: conditioning.warnings + guidanceWarnings(settings), loop: final)
     }
 
     /// VAE posterior sample of an image tensor, scaled into latent space (draws from `random`).
