@@ -13,7 +13,8 @@ public struct DiffusionSettings: Sendable {
     public var negativePrompt: String = ""
     /// Denoising steps (diffusers' default 50).
     public var steps: Int = 50
-    /// Classifier-free guidance scale (diffusers' default 7.5).
+    /// Classifier-free guidance scale (diffusers' default 7.5). A distilled LCM UNet (`time_cond_proj_dim`) takes it as
+    /// an input instead (`GuidanceEmbedding` of `guidance − 1`) and runs no unconditional batch.
     public var guidance: Float = 7.5
     /// The scheduler; nil uses the checkpoint's own.
     public var scheduler: SchedulerKind?
