@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import RetouchImaging
 import RetouchTestSupport
 
 /// `retouch generate`, `img2img` and `inpaint` run as a user would: outputs with their parameters, error text,
@@ -44,6 +45,21 @@ struct DiffusionCommandTests {
         let expected = scheduler == "tcd" ? "Steps: 4, Sampler: TCD, CFG scale: 1.0, Seed: 5, Eta: 0.5, Size: 64x64"
             : "Steps: 4, Sampler: LCM, CFG scale: 1.0, Seed: 5, Size: 64x64"
         #expect(text.contains(expected), "\(text.prefix(400))")
+    }
+
+    @Test("a distilled LCM model generates with --scheduler lcm --guidance 8 --steps 4: diffusers' image, the usual parameters")
+    func distilledLCMModel() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        let result = try Self.run(["generate", "--model", Fixtures.url("models/tiny-lcm").path, "--prompt", "a photo of a cat",
+                                   "--width", "64", "--height", "64", "--scheduler", "lcm", "--guidance", "8", "--steps", "4",
+                                   "--seed", "1234", "--output", "out.png"], in: directory)
+        #expect(result.status == 0, "\(result.stderr)")
+        let output = directory.appendingPathComponent("out.png")
+        let text = String(decoding: try Data(contentsOf: output), as: UTF8.self)
+        #expect(text.contains("Steps: 4, Sampler: LCM, CFG scale: 8.0, Seed: 1234, Size: 64x64, Model: tiny-lcm"), "\(text.prefix(400))")
+        let reference = try ImageIO.read(Fixtures.url("pipelines/lcm-unet/lcm-g8-4steps.png")).converted(toChannels: 3)
+        let psnr = try ImageIO.read(output).converted(toChannels: 3).psnr(reference)
+        #expect(psnr >= 45, "\(psnr) dB from diffusers' LatentConsistencyModelPipeline")
     }
 
     @Test("more LCM steps than the distillation schedule holds is an error that says so, with no output")

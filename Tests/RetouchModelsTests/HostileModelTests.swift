@@ -132,10 +132,11 @@ struct HostileModelTests {
         }
     }
 
-    @Test("the supported pipelines open", arguments: ["tiny-sd1", "tiny-sd2", "tiny-inpaint"])
-    func supportedPipelines(model: String) throws {
+    @Test("the supported pipelines open", arguments: [("tiny-sd1", ModelIndex.Pipeline.textToImage), ("tiny-sd2", .textToImage),
+                                                      ("tiny-inpaint", .inpaint), ("tiny-lcm", .latentConsistency)])
+    func supportedPipelines(model: String, pipeline: ModelIndex.Pipeline) throws {
         let folder = try DiffusersFolder(url: Fixtures.url("models/\(model)"))
-        #expect(folder.index.pipeline == (model == "tiny-inpaint" ? .inpaint : .textToImage))
+        #expect(folder.index.pipeline == pipeline)
     }
 
     /// A copy of `component`'s weights with `tensor`'s element 1 replaced by `value`, stored as `storage`.

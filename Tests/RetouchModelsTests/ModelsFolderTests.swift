@@ -160,6 +160,8 @@ struct ModelArchitectureTests {
         #expect(ModelArchitecture.describe(vae) == "VAE, 4 latent channels")
         let folder = ModelEntry(kind: .checkpoint, name: "tiny-inpaint", fileName: "tiny-inpaint", url: Fixtures.url("models/tiny-inpaint"), isFolder: true)
         #expect(ModelArchitecture.describe(folder) == "unknown (text width 32) inpainting (diffusers folder)")
+        let lcm = ModelEntry(kind: .checkpoint, name: "tiny-lcm", fileName: "tiny-lcm", url: Fixtures.url("models/tiny-lcm"), isFolder: true)
+        #expect(ModelArchitecture.describe(lcm) == "unknown (text width 16) distilled LCM (diffusers folder)")
         let garbage = try Fixtures.temporaryDirectory("architecture").appendingPathComponent("garbage.safetensors")
         try Data("this is not a weights file at all".utf8).write(to: garbage)
         let unreadable = ModelEntry(kind: .lora, name: "garbage", fileName: "garbage.safetensors", url: garbage, isFolder: false)

@@ -24,6 +24,9 @@ struct DenoiseOutcome {
 /// inpainting inputs as part of the loop's input rather than a second loop (diffusers' pipelines' semantics).
 /// As diffusers' `do_classifier_free_guidance` (`guidance_scale > 1`), guidance ≤ 1 runs the UNet once per step on
 /// the positive prompt alone (batch 1) and takes its prediction as it is, with no unconditional half.
+/// A distilled LCM UNet (`time_cond_proj_dim`) never runs the unconditional batch: as diffusers'
+/// `LatentConsistencyModelPipeline` (and its generic pipelines for such a UNet), the guidance scale goes into
+/// `GuidanceEmbedding(guidance − 1)`, passed as the timestep condition of every step, and the prompt alone is encoded.
 struct DenoiseLoop {
     let unet: UNet2DConditionModel
 
@@ -32,8 +35,14 @@ struct DenoiseLoop {
     /// Sees the latents after each step: (steps done, steps in all, latents). For previews; it must not change the run.
     typealias StepObserver = (Int, Int, Tensor) -> Void
 
-    /// Whether `guidance` needs the unconditional batch (diffusers: `guidance_scale > 1`).
-    static func usesGuidance(_ guidance: Float) -> Bool { guidance > 1 }
+    /// Whether `guidance` needs the unconditional batch (diffusers' `do_classifier_free_guidance`:
+    /// `guidance_scale > 1` and the UNet has no `time_cond_proj_dim`).
+    func usesGuidance(_ guidance: Float) -> Bool { guidance > 1 && !unet.config.embedsGuidance }
+
+    /// The timestep condition of every step: the guidance embedding for a distilled LCM UNet, else nil.
+    func timestepCondition(guidance: Float) -> Tensor? {
+        unet.config.timeConditionDim.map { GuidanceEmbedding.embedding(guidance: guidance, dimension: $0) }   // [1, dim]
+    }
 
     /// `context` is `[2, L, D]` (negative, positive), as `PromptConditioning` stacks it.
     func run<R: RandomSource>(latents start: Tensor, scheduler: inout any Scheduler, startIndex: Int, context: Tensor,
@@ -41,7 +50,8 @@ struct DenoiseLoop {
                               progress: Progress?, observe: StepObserver? = nil, isCancelled: () -> Bool) throws -> DenoiseOutcome {
         var latents = start
         let indices = Array(startIndex..<scheduler.timesteps.count)
-        let guided = Self.usesGuidance(guidance)
+        let guided = usesGuidance(guidance)
+        let condition = timestepCondition(guidance: guidance)                                                // [1, dim] or nil
         let batch = guided ? 2 : 1
         let context = guided ? context : context.batchSlice(1..<2)                                            // [batch, L, D]
         let extraChannels: Tensor? = {
@@ -53,7 +63,7 @@ struct DenoiseLoop {
             if isCancelled() { throw CancellationError() }
             var input = scheduler.scaleModelInput(Tensor.concatenateBatch(Array(repeating: latents, count: batch)), stepIndex: index)   // [batch, 4, h, w]
             if let extraChannels { input = Tensor.concatenateChannels([input, extraChannels]) }                   // [batch, 9, h, w]
-            let prediction = unet(input, timestep: scheduler.timesteps[index], context: context)
+            let prediction = unet(input, timestep: scheduler.timesteps[index], context: context, timestepCondition: condition)
             try NonFiniteCheck.require(prediction, "UNet output at step \(done + 1)")
             var output = prediction
             if guided {

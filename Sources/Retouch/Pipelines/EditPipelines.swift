@@ -13,7 +13,8 @@ public struct DiffusionSettings: Sendable {
     public var negativePrompt: String = ""
     /// Denoising steps (diffusers' default 50).
     public var steps: Int = 50
-    /// Classifier-free guidance scale (diffusers' default 7.5).
+    /// Classifier-free guidance scale (diffusers' default 7.5). A distilled LCM UNet (`time_cond_proj_dim`) takes it as
+    /// an input instead (`GuidanceEmbedding` of `guidance − 1`) and runs no unconditional batch.
     public var guidance: Float = 7.5
     /// The scheduler; nil uses the checkpoint's own.
     public var scheduler: SchedulerKind?
@@ -38,7 +39,8 @@ public struct DiffusionResult: Sendable {
     public var runWidth: Int = 0, runHeight: Int = 0
     /// UNet evaluations the denoising loop made.
     public var unetEvaluations = 0
-    /// The batch of each UNet evaluation: 2 with classifier-free guidance (guidance > 1), 1 without.
+    /// The batch of each UNet evaluation: 2 with classifier-free guidance (guidance > 1), 1 without (also for a
+    /// distilled LCM UNet, which embeds the guidance instead).
     public var unetBatchSize = 0
 
     /// Creates a result.
@@ -94,7 +96,7 @@ public struct EditPipelines: Sendable {
         var random = TorchRandomSource(seed: settings.seed)
         let noise = random.normalTensor(shape)
         return try generate(settings, noise: noise, embeddings: conditioning.embeddings, random: &random,
-                            warnings: conditioning.warnings, progress: progress)
+                            warnings: conditioning.warnings + guidanceWarnings(settings), progress: progress)
     }
 
     /// Text to image from given initial noise (unit variance) and prompt embeddings; per-step noise comes from `random`.
@@ -109,6 +111,15 @@ public struct EditPipelines: Sendable {
                                                           observe: previews?.observer(), isCancelled: { Task.isCancelled })
         model.finished(with: .unet)
         return DiffusionResult(image: try decode(final.latents), warnings: warnings, loop: final)
+    }
+
+    /// What a distilled LCM UNet does not use: it embeds the guidance and runs the prompt alone, so a negative prompt
+    /// has no effect (diffusers' `LatentConsistencyModelPipeline` takes none).
+    func guidanceWarnings(_ settings: DiffusionSettings) -> [String] {
+        guard let dim = model.unetConfig.timeConditionDim,
+              !settings.negativePrompt.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return [] }
+        return ["the negative prompt has no effect: this model's UNet (time_cond_proj_dim \(dim), a distilled LCM model) " +
+                "takes the guidance scale as an embedding and runs no unconditional batch"]
     }
 
     /// For a 9-channel inpainting model used to generate or restyle a whole image, AUTOMATIC1111's conditioning:
@@ -152,7 +163,7 @@ public struct EditPipelines: Sendable {
                                                           inpainting: inpainting, random: &random, progress: progress,
                                                           observe: previews?.observer(), isCancelled: { Task.isCancelled })
         model.finished(with: .unet)
-        return DiffusionResult(image: try decode(final.latents), warnings: conditioning.warnings, loop: final)
+        return DiffusionResult(image: try decode(final.latents), warnings: conditioning.warnings + guidanceWarnings(settings), loop: final)
     }
 
     /// Inpainting as diffusers' `StableDiffusionInpaintPipeline`: the mask (white = repaint) is binarised at 0.5;
@@ -199,7 +210,7 @@ public struct EditPipelines: Sendable {
                                                           inpainting: inpainting, random: &random, progress: progress,
                                                           observe: previews?.observer(), isCancelled: { Task.isCancelled })
         model.finished(with: .unet)
-        return DiffusionResult(image: try decode(final.latents), warnings: conditioning.warnings, loop: final)
+        return DiffusionResult(image: try decode(final.latents), warnings: conditioning.warnings + guidanceWarnings(settings), loop: final)
     }
 
     /// An image tensor encoded and scaled into latent space: a VAE posterior sample (drawing from `random`), or a

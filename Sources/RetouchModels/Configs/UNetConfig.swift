@@ -46,6 +46,18 @@ public struct UNetConfig: Sendable, Equatable {
     public var hasMidBlock: Bool
     /// The latent side the model was trained at (`sample_size`; 64 for SD 1.5, i.e. 512 px).
     public var sampleSize: Int = 64
+    /// `time_cond_proj_dim`: the width of the extra timestep condition of distilled LCM UNets (256 for
+    /// LCM_Dreamshaper_v7), which embed the guidance scale instead of running classifier-free guidance; nil for
+    /// every other UNet. When set, the time embedding has diffusers' `cond_proj`.
+    public var timeConditionDim: Int?
+
+    /// Widths `time_cond_proj_dim` may have: diffusers' guidance embedding divides by `dim / 2 − 1`, so below 4 it
+    /// is not finite; the top is `ModelLimits.channels`.
+    public static let timeConditionDims = 4...ModelLimits.channels.upperBound
+
+    /// Whether the UNet takes the guidance scale as a timestep condition (a distilled LCM UNet), so guidance runs
+    /// no unconditional batch.
+    public var embedsGuidance: Bool { timeConditionDim != nil }
 
     /// The time-embedding width (4 × the first level's channels).
     public var timeEmbeddingDim: Int { blockOutChannels[0] * 4 }
@@ -58,7 +70,7 @@ public struct UNetConfig: Sendable, Equatable {
                 attentionHeads: [Int] = [8, 8, 8, 8], crossAttentionDim: [Int] = [768, 768, 768, 768],
                 normGroups: Int = 32, normEpsilon: Float = 1e-5, useLinearProjection: Bool = false,
                 upcastAttention: Bool = false, flipSinToCos: Bool = true, freqShift: Float = 0,
-                downsamplePadding: Int = 1, hasMidBlock: Bool = true) {
+                downsamplePadding: Int = 1, hasMidBlock: Bool = true, timeConditionDim: Int? = nil) {
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.blockOutChannels = blockOutChannels
@@ -76,6 +88,7 @@ public struct UNetConfig: Sendable, Equatable {
         self.freqShift = freqShift
         self.downsamplePadding = downsamplePadding
         self.hasMidBlock = hasMidBlock
+        self.timeConditionDim = timeConditionDim
     }
 
     /// SD 1.5's UNet.
@@ -118,7 +131,7 @@ public struct UNetConfig: Sendable, Equatable {
                              ("dual_cross_attention", .bool(false)), ("center_input_sample", .bool(false)),
                              ("resnet_time_scale_shift", .string("default")), ("time_embedding_type", .string("positional")),
                              ("class_embed_type", .null), ("addition_embed_type", .null), ("encoder_hid_dim", .null),
-                             ("encoder_hid_dim_type", .null), ("time_cond_proj_dim", .null), ("num_class_embeds", .null),
+                             ("encoder_hid_dim_type", .null), ("num_class_embeds", .null),
                              ("conv_in_kernel", .number(3)), ("conv_out_kernel", .number(3)), ("mid_block_scale_factor", .number(1)),
                              ("attention_type", .string("default")), ("time_embedding_dim", .null), ("timestep_post_act", .null),
                              ("time_embedding_act_fn", .null), ("class_embeddings_concat", .bool(false)),
@@ -150,5 +163,8 @@ public struct UNetConfig: Sendable, Equatable {
                   freqShift: Float(try reader.int("freq_shift", default: 0, in: 0...1)),
                   downsamplePadding: try reader.int("downsample_padding", default: 1, in: 0...1))
         sampleSize = try reader.sampleSize(default: 64, pixelsPerUnit: ModelLimits.unetSampleScale)
+        if reader.has("time_cond_proj_dim") {
+            timeConditionDim = try reader.int("time_cond_proj_dim", in: Self.timeConditionDims)
+        }
     }
 }

@@ -117,7 +117,8 @@ public enum ModelArchitecture {
             let unet = try config(entry.url.appendingPathComponent("unet/config.json"))
             if unet["addition_embed_type"] as? String == "text_time" { return "SDXL (diffusers folder)" }
             let width = (unet["cross_attention_dim"] as? Int).map { family(contextWidth: $0) } ?? "unknown"
-            return width + variant(inChannels: unet["in_channels"] as? Int ?? 4) + " (diffusers folder)"
+            let distilled = (unet["time_cond_proj_dim"] as? Int) != nil ? " distilled LCM" : ""   // guidance embedded, as LCM_Dreamshaper
+            return width + variant(inChannels: unet["in_channels"] as? Int ?? 4) + distilled + " (diffusers folder)"
         case .vae:
             let vae = try config(entry.url.appendingPathComponent("config.json"))
             let kind = vae["_class_name"] as? String == "AutoencoderTiny" ? "TAESD (tiny autoencoder)" : "VAE"

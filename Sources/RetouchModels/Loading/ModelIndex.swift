@@ -14,6 +14,10 @@ public struct ModelIndex: Sendable, Equatable {
         case imageToImage = "StableDiffusionImg2ImgPipeline"
         /// Inpainting (9-channel inpainting checkpoints).
         case inpaint = "StableDiffusionInpaintPipeline"
+        /// A distilled LCM model (e.g. LCM_Dreamshaper_v7: an SD 1.5 folder whose UNet has `time_cond_proj_dim`).
+        case latentConsistency = "LatentConsistencyModelPipeline"
+        /// A distilled LCM model saved from diffusers' LCM image-to-image pipeline (the same components).
+        case latentConsistencyImageToImage = "LatentConsistencyModelImg2ImgPipeline"
     }
 
     /// The folder's pipeline.

@@ -2,7 +2,8 @@ import RetouchTensor
 import RetouchChecks
 
 /// diffusers' `UNet2DConditionModel` for the SD 1.x/2.x family: predicts noise (or v) from a noisy latent,
-/// a timestep and the text embeddings.
+/// a timestep and the text embeddings; distilled LCM UNets (`time_cond_proj_dim`) also take a timestep condition,
+/// the guidance embedding.
 public struct UNet2DConditionModel: Sendable {
     /// The architecture.
     public let config: UNetConfig
@@ -20,7 +21,8 @@ public struct UNet2DConditionModel: Sendable {
         self.config = config
         let channels = config.blockOutChannels
         timeEmbedding = try TimestepEmbedding(&loader, channels: channels[0], embeddingDim: config.timeEmbeddingDim,
-                                              flipSinToCos: config.flipSinToCos, freqShift: config.freqShift)
+                                              flipSinToCos: config.flipSinToCos, freqShift: config.freqShift,
+                                              conditionDim: config.timeConditionDim)
         convIn = try loader.scope("conv_in") { try Conv2dLayer(&$0, inChannels: config.inChannels, outChannels: channels[0], kernel: 3) }
         var previous = channels[0]
         var down: [UNetDownBlock] = []
@@ -45,12 +47,20 @@ public struct UNet2DConditionModel: Sendable {
     ///   - sample: `[N, inChannels, h, w]` (the noisy latent, with mask and masked-image latent for 9-channel models)
     ///   - timestep: the scheduler's timestep (may be fractional), the same for every batch item
     ///   - context: `[N, 77, crossAttentionDim]` text embeddings
+    ///   - timestepCondition: `[N, timeConditionDim]` (diffusers' `timestep_cond`: `GuidanceEmbedding` for distilled
+    ///     LCM UNets), projected by `cond_proj` and added to the sinusoidal timestep features; only for a UNet whose
+    ///     config has `time_cond_proj_dim`. Nil leaves it out, as diffusers does.
     /// - Returns: `[N, outChannels, h, w]`
-    public func callAsFunction(_ sample: Tensor, timestep: Float, context: Tensor) -> Tensor {
+    public func callAsFunction(_ sample: Tensor, timestep: Float, context: Tensor, timestepCondition: Tensor? = nil) -> Tensor {
         // A wrong channel count would read past the weights.
         require(sample.rank == 4 && sample.shape[1] == config.inChannels && context.rank == 3 && context.shape[0] == sample.shape[0],
                 "UNet expects [N, \(config.inChannels), h, w] and [N, L, D] context, got \(sample.shape) and \(context.shape)")
-        let time = timeEmbedding(Array(repeating: timestep, count: sample.shape[0]))    // [N, 4·C0], SiLU applied
+        if let timestepCondition {
+            require(config.timeConditionDim != nil, "this UNet has no time_cond_proj_dim, so it takes no timestep condition")
+            require(timestepCondition.shape == [sample.shape[0], config.timeConditionDim ?? 0],
+                    "UNet expects a [\(sample.shape[0]), \(config.timeConditionDim ?? 0)] timestep condition, got \(timestepCondition.shape)")
+        }
+        let time = timeEmbedding(Array(repeating: timestep, count: sample.shape[0]), condition: timestepCondition)    // [N, 4·C0], SiLU applied
         var skips: [Tensor] = []
         var h = convIn(sample)
         skips.append(h)
