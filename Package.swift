@@ -67,7 +67,7 @@ let package = Package(
 
         // MARK: Tests
         .target(name: "RetouchTestSupport", dependencies: ["RetouchTensor", "RetouchImaging"]),
-        .testTarget(name: "RetouchTensorTests", dependencies: ["RetouchChecks", "RetouchTensor", "RetouchTestSupport"]),
+        .testTarget(name: "RetouchTensorTests", dependencies: ["CBF16Kernels", "RetouchChecks", "RetouchTensor", "RetouchTestSupport"]),
         .testTarget(name: "RetouchSafetensorsTests", dependencies: ["RetouchSafetensors", "RetouchTensor", "RetouchTestSupport"]),
         .testTarget(name: "RetouchPickleTests", dependencies: ["RetouchPickle", "RetouchSafetensors", "RetouchTensor", "RetouchTestSupport"]),
         .testTarget(name: "RetouchImagingTests", dependencies: ["RetouchImaging", "RetouchTestSupport"]),
