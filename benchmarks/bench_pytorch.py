@@ -25,13 +25,15 @@ SD15_VAE = dict(in_channels=3, out_channels=3, latent_channels=4, layers_per_blo
 SD15_CLIP = CLIPTextConfig(vocab_size=49408, hidden_size=768, intermediate_size=3072, num_hidden_layers=12,
                            num_attention_heads=12, max_position_embeddings=77, hidden_act="quick_gelu")
 FIGURES = ["text-encode", "unet-step-256", "unet-step-512", "vae-encode-512", "vae-decode-512", "inpaint-512",
-           "inpaint-512-lcm4"]
+           "inpaint-512-lcm4", "inpaint-512-lcm4-taesd"]
 TOKENIZER = __import__("pathlib").Path(__file__).resolve().parent.parent / "fixtures" / "tokenizer"
 
 
-def inpaint_512(few_step=False):
+def inpaint_512(few_step=False, taesd=False):
     """A whole 20-step 512 px inpaint with an SD 1.5 inpainting-architecture pipeline (run it alone for its peak).
-    few_step: `inpaint-512-lcm4`, 4 LCMScheduler steps at guidance 1 (no unconditional batch), as with an LCM-LoRA."""
+    few_step: `inpaint-512-lcm4`, 4 LCMScheduler steps at guidance 1 (no unconditional batch), as with an LCM-LoRA.
+    taesd: `inpaint-512-lcm4-taesd`, the final latents decoded by a TAESD (AutoencoderTiny, random weights) instead
+    of the full VAE, which still encodes the photo."""
     import numpy as np
     from PIL import Image
     from diffusers import LCMScheduler, PNDMScheduler, StableDiffusionInpaintPipeline
@@ -49,10 +51,15 @@ def inpaint_512(few_step=False):
     photo = Image.fromarray((np.arange(512 * 512 * 3) % 251).reshape(512, 512, 3).astype(np.uint8))
     mask = np.zeros((512, 512), np.uint8)
     mask[128:384, 160:352] = 255
-    pipe(prompt="a red saucer on a wooden table", image=photo, mask_image=Image.fromarray(mask),
-         num_inference_steps=4 if few_step else 20, guidance_scale=1.0 if few_step else 7.5,
-         generator=torch.Generator("cpu").manual_seed(0))
-    print(f"{'inpaint-512-lcm4' if few_step else 'inpaint-512'}: {time.perf_counter() - start:.2f} s", flush=True)
+    result = pipe(prompt="a red saucer on a wooden table", image=photo, mask_image=Image.fromarray(mask),
+                  num_inference_steps=4 if few_step else 20, guidance_scale=1.0 if few_step else 7.5,
+                  generator=torch.Generator("cpu").manual_seed(0), output_type="latent" if taesd else "pil")
+    if taesd:
+        from diffusers import AutoencoderTiny
+        decoded = AutoencoderTiny().eval().decode(result.images).sample   # TAESD's scaling_factor is 1
+        pipe.image_processor.postprocess(decoded, output_type="pil")
+    name = "inpaint-512-lcm4-taesd" if taesd else "inpaint-512-lcm4" if few_step else "inpaint-512"
+    print(f"{name}: {time.perf_counter() - start:.2f} s", flush=True)
 
 
 def measure(name, runs, body, digits=2):
@@ -102,6 +109,8 @@ def main():
             inpaint_512()
         if "inpaint-512-lcm4" in args.only:
             inpaint_512(few_step=True)
+        if "inpaint-512-lcm4-taesd" in args.only:
+            inpaint_512(few_step=True, taesd=True)
     print(f"peak-rss: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f} MB")
     print(f"torch: {torch.__version__} threads {torch.get_num_threads()}")
 

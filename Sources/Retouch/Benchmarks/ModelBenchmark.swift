@@ -26,7 +26,7 @@ public struct ModelBenchmark: Sendable {
     /// Figure names, in the order they run.
     public static let figureNames = ["text-encode", "unet-step-256", "unet-step-512", "vae-encode-512", "vae-decode-512",
                                      "load-unet-fp16", "inpaint-512", "unet-bf16-error", "lora-merge",
-                                     "inpaint-512-lcm4"]
+                                     "inpaint-512-lcm4", "inpaint-512-lcm4-taesd"]
 
     /// Runs the figures named in `only` (all when empty), reporting each line as soon as it is measured.
     public func run(only: Set<String> = [], report: (BenchmarkFigure) -> Void) throws {
@@ -65,6 +65,7 @@ public struct ModelBenchmark: Sendable {
         if only.contains("unet-bf16-error") { try measureBF16Error(report) }
         if wanted("inpaint-512") { try measureInpaint(report) }
         if only.contains("inpaint-512-lcm4") { try measureInpaint(report, fewStep: true) }
+        if only.contains("inpaint-512-lcm4-taesd") { try measureInpaint(report, fewStep: true, taesd: true) }
         if only.contains("lora-merge") { try measureLoRAMerge(report) }
     }
 
@@ -148,20 +149,23 @@ extension ModelBenchmark {
     /// (`--only inpaint-512`) for a peak that is the inpaint's own.
     ///
     /// With `fewStep`, `inpaint-512-lcm4`: the same inpaint as an LCM-LoRA user runs it, 4 `lcm` steps at guidance 1
-    /// (one UNet batch per step), full VAE; run only when named.
-    func measureInpaint(_ report: (BenchmarkFigure) -> Void, fewStep: Bool = false) throws {
+    /// (one UNet batch per step), full VAE; run only when named. With `taesd` too, `inpaint-512-lcm4-taesd`: the
+    /// final image decoded by a TAESD (random weights of the published architecture), the photo still encoded by
+    /// the full VAE, as `--decoder taesd:PATH` runs it.
+    func measureInpaint(_ report: (BenchmarkFigure) -> Void, fewStep: Bool = false, taesd: Bool = false) throws {
         PeakMemory.reset()
         let start = DispatchTime.now().uptimeNanoseconds
         var inpaintConfig = UNetConfig.sd15
         inpaintConfig.inChannels = 9
         let unetConfig = inpaintConfig
         let precision = self.precision
-        let model = try StableDiffusion(tokenizer: try CLIPTokenizer.bundled(),
+        var model = try StableDiffusion(tokenizer: try CLIPTokenizer.bundled(),
                                         textEncoder: { try CLIPTextModel(config: .sd15, weights: RandomWeights(seed: 2), precision: precision) },
                                         unet: { try UNet2DConditionModel(config: unetConfig, weights: RandomWeights(seed: 3), precision: precision) },
                                         vae: { .kl(try AutoencoderKL(config: .sd15, weights: RandomWeights(seed: 4), precision: precision)) },
                                         schedulerConfig: SchedulerConfig(), defaultScheduler: .pndm, name: "random-sd15-inpainting",
                                         residency: residency)
+        if taesd { model.taesdDecoder = try AutoencoderTiny(config: .sd, weights: RandomWeights(seed: 6)).decoder }
         let photo = Image(width: 512, height: 512, channels: 3, pixels: (0..<(512 * 512 * 3)).map { Float($0 % 251) / 250 })
         var mask = Mask(width: 512, height: 512)
         for y in 128..<384 { for x in 160..<352 { mask[x, y] = 1 } }
@@ -173,7 +177,7 @@ extension ModelBenchmark {
         }
         _ = try EditPipelines(model: model).inpaint(photo: photo, mask: mask, settings: settings, options: InpaintOptions())
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        let name = fewStep ? "inpaint-512-lcm4" : "inpaint-512"
+        let name = taesd ? "inpaint-512-lcm4-taesd" : fewStep ? "inpaint-512-lcm4" : "inpaint-512"
         report(BenchmarkFigure(name, seconds, "s"))
         report(BenchmarkFigure("\(name)-peak-rss", Double(PeakMemory.peakBytes()) / 1e6, "MB"))
     }
