@@ -25,7 +25,7 @@ SD15_VAE = dict(in_channels=3, out_channels=3, latent_channels=4, layers_per_blo
 SD15_CLIP = CLIPTextConfig(vocab_size=49408, hidden_size=768, intermediate_size=3072, num_hidden_layers=12,
                            num_attention_heads=12, max_position_embeddings=77, hidden_act="quick_gelu")
 FIGURES = ["text-encode", "unet-step-256", "unet-step-512", "vae-encode-512", "vae-decode-512", "inpaint-512",
-           "inpaint-512-lcm4", "inpaint-512-lcm4-taesd"]
+           "inpaint-512-lcm4", "inpaint-512-lcm4-taesd", "vae-decode-512-bf16"]
 TOKENIZER = __import__("pathlib").Path(__file__).resolve().parent.parent / "fixtures" / "tokenizer"
 
 
@@ -105,6 +105,11 @@ def main():
             if wanted("vae-decode-512"):
                 latent = torch.full((1, 4, 64, 64), 0.2)
                 measure("vae-decode-512", args.runs, lambda: vae.decode(latent))
+        if "vae-decode-512-bf16" in args.only:
+            vae = AutoencoderKL(**SD15_VAE).eval().to(torch.bfloat16)
+            latent = torch.full((1, 4, 64, 64), 0.2, dtype=torch.bfloat16)
+            measure("vae-decode-512-bf16", args.runs, lambda: vae.decode(latent))
+            del vae
         if wanted("inpaint-512"):
             inpaint_512()
         if "inpaint-512-lcm4" in args.only:

@@ -26,7 +26,7 @@ public struct ModelBenchmark: Sendable {
     /// Figure names, in the order they run.
     public static let figureNames = ["text-encode", "unet-step-256", "unet-step-512", "vae-encode-512", "vae-decode-512",
                                      "load-unet-fp16", "inpaint-512", "unet-bf16-error", "lora-merge",
-                                     "inpaint-512-lcm4", "inpaint-512-lcm4-taesd"]
+                                     "inpaint-512-lcm4", "inpaint-512-lcm4-taesd", "vae-decode-512-bf16"]
 
     /// Runs the figures named in `only` (all when empty), reporting each line as soon as it is measured.
     public func run(only: Set<String> = [], report: (BenchmarkFigure) -> Void) throws {
@@ -64,6 +64,13 @@ public struct ModelBenchmark: Sendable {
         if wanted("load-unet-fp16") { try measureFP16Load(report) }
         if only.contains("unet-bf16-error") { try measureBF16Error(report) }
         if wanted("inpaint-512") { try measureInpaint(report) }
+        if only.contains("vae-decode-512-bf16") {
+            // The VAE as `--precision bf16` holds it on this CPU (fp32 weights where bf16 is not native).
+            let vae = try AutoencoderKL(config: .sd15, weights: weights, precision: .bf16)
+            report(BenchmarkFigure("vae-decode-512-bf16-weights-bf16", vae.precision == .bf16 ? 1 : 0, "bool"))
+            let latent = Tensor(shape: [1, 4, 64, 64], repeating: 0.2)
+            measure("vae-decode-512-bf16", report) { _ = vae.decode(latent) }
+        }
         if only.contains("inpaint-512-lcm4") { try measureInpaint(report, fewStep: true) }
         if only.contains("inpaint-512-lcm4-taesd") { try measureInpaint(report, fewStep: true, taesd: true) }
         if only.contains("lora-merge") { try measureLoRAMerge(report) }
