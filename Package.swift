@@ -62,6 +62,7 @@ let package = Package(
                 swiftSettings: releaseFlags),
         .executableTarget(name: "RetouchCLI",
                           dependencies: ["Retouch", "RetouchFiles", "RetouchTensor", "RetouchImaging", "RetouchFill",
+                                         "RetouchModels", "RetouchSchedulers", "RetouchTokenizer",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: releaseFlags),
 
