@@ -7,6 +7,7 @@
 // (12 rows x 32 columns), broadcasting A pairs and loading B pairs as vectors.
 #include "CBF16Kernels.h"
 #include "bf16_internal.h"
+#include "rt_bf16_rounding.h"
 #include <stdlib.h>
 #include <string.h>
 #if defined(__x86_64__)
@@ -32,18 +33,6 @@ size_t rt_bf16_panel_stride(long k) { return (size_t)((k + 1) & ~1L) * MR; }
 size_t rt_bf16_packed_count(long m, long k) { return (size_t)((m + MR - 1) / MR) * rt_bf16_panel_stride(k); }
 
 #if defined(__x86_64__)
-/// The 32-bit lanes of `v` rounded as to_bf16 does, the bf16 in each lane's upper half (lower half garbage).
-AVX512BF16 static inline __m512i round_to_bf16_bits(__m512 v) {
-    __m512i u = _mm512_castps_si512(v);
-    __mmask16 tiny = _mm512_testn_epi32_mask(u, _mm512_set1_epi32(0x7f800000));
-    __mmask16 nan = _mm512_cmpgt_epu32_mask(_mm512_and_si512(u, _mm512_set1_epi32(0x7fffffff)),
-                                            _mm512_set1_epi32(0x7f800000));
-    __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1));
-    __m512i r = _mm512_add_epi32(u, _mm512_add_epi32(lsb, _mm512_set1_epi32(0x7fff)));
-    r = _mm512_mask_mov_epi32(r, nan, _mm512_or_si512(u, _mm512_set1_epi32(0x00400000)));
-    return _mm512_mask_mov_epi32(r, tiny, _mm512_and_si512(u, _mm512_set1_epi32((int)0x80000000)));
-}
-
 /// rt_bf16_pack with AVX-512: per panel and 16 k-pairs, each row's 32 floats become 16 bf16 pairs (a pair is two
 /// neighbouring k values, so it is one row's two rounded floats side by side), and a 16 x 16 transpose turns rows
 /// into the panel's pair-major order. Bit-identical to the scalar loop.
@@ -59,8 +48,8 @@ AVX512BF16 static void pack_a_avx512(long m, long k, const float *a, long lda, u
                 v[r] = _mm512_setzero_si512();
                 if (r >= rows) continue;
                 const float *src = a + (panel * MR + r) * lda + 2 * p0;
-                __m512i lo = round_to_bf16_bits(_mm512_maskz_loadu_ps(m0, src));
-                __m512i hi = round_to_bf16_bits(_mm512_maskz_loadu_ps(m1, src + 16));
+                __m512i lo = rt_round_bf16_bits_avx512(_mm512_maskz_loadu_ps(m0, src));
+                __m512i hi = rt_round_bf16_bits_avx512(_mm512_maskz_loadu_ps(m1, src + 16));
                 __m256i lo16 = _mm512_cvtepi32_epi16(_mm512_srli_epi32(lo, 16));
                 __m256i hi16 = _mm512_cvtepi32_epi16(_mm512_srli_epi32(hi, 16));
                 v[r] = _mm512_inserti64x4(_mm512_castsi256_si512(lo16), hi16, 1);   // 16 pairs of row r

@@ -10,6 +10,7 @@
 // Micro-tiles: AVX-512F 12 x 32 (24 zmm accumulators, two B vectors, A broadcast from memory), AVX2 + FMA
 // 6 x 16 (12 ymm accumulators), portable C 4 x 16. Dispatch is by rt_cpu_features (CPUID and XGETBV).
 #include "CKernels.h"
+#include "rt_bf16_rounding.h"
 #include <stdlib.h>
 #include <string.h>
 #if defined(__x86_64__)
@@ -247,18 +248,9 @@ AVX512 static inline void transpose16(__m512 r[16]) {
     }
 }
 
-/// Rounds 16 floats to bf16 and back, as CBF16Kernels' scalar rounding does: nearest, ties to even; zero and
-/// denormals to signed zero; NaN kept, made quiet.
+/// Rounds 16 floats to bf16 and back (rt_bf16_rounding.h).
 AVX512 static inline __m512 round_bf16_avx512(__m512 v) {
-    __m512i u = _mm512_castps_si512(v);
-    __mmask16 tiny = _mm512_testn_epi32_mask(u, _mm512_set1_epi32(0x7f800000));
-    __mmask16 nan = _mm512_cmpgt_epu32_mask(_mm512_and_si512(u, _mm512_set1_epi32(0x7fffffff)),
-                                            _mm512_set1_epi32(0x7f800000));
-    __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1));
-    __m512i r = _mm512_add_epi32(u, _mm512_add_epi32(lsb, _mm512_set1_epi32(0x7fff)));
-    r = _mm512_mask_mov_epi32(r, nan, _mm512_or_si512(u, _mm512_set1_epi32(0x00400000)));
-    r = _mm512_mask_mov_epi32(r, tiny, _mm512_and_si512(u, _mm512_set1_epi32((int)0x80000000)));
-    return _mm512_castsi512_ps(_mm512_and_si512(r, _mm512_set1_epi32((int)0xffff0000)));
+    return _mm512_castsi512_ps(_mm512_and_si512(rt_round_bf16_bits_avx512(v), _mm512_set1_epi32((int)0xffff0000)));
 }
 
 /// `pack_fn` for width W with AVX-512: k-contiguous rows go through 16 x 16 transposes, others are row copies.
