@@ -42,6 +42,15 @@ public enum ImageIO {
         }
     }
 
+    /// The bytes of `image` as an 8- or 16-bit PNG with `text` chunks (for example `parameters`), in memory.
+    public static func encodePNG(_ image: Image, bitDepth: Int = 8, text: [String: String] = [:]) throws -> [UInt8] {
+        var bytes = [UInt8]()
+        try PNGCodec.encode(image, bitDepth: bitDepth, text: image.text.merging(text) { _, new in new }, path: "PNG output") { buffer in
+            bytes = [UInt8](buffer)
+        }
+        return bytes
+    }
+
     /// Writes `image` as PNG, JPEG or TIFF according to the extension of `url` (`.png`, `.jpg`, `.jpeg`,
     /// `.tif`, `.tiff`). The file is replaced atomically; on failure nothing is left behind and an existing
     /// file is untouched. JPEG drops alpha and stores 8 bits; only PNG stores text.

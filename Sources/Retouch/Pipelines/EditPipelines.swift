@@ -68,6 +68,9 @@ public struct EditPipelines: Sendable {
     public var vaeTiling = VAETiling()
     /// Live previews during denoising (none by default); they never change the result.
     public var previews: LivePreviews?
+    /// Asked between denoising steps; true stops the run with `CancellationError`. By default the calling task's
+    /// cancellation; a server's worker thread passes its job's flag.
+    public var isCancelled: @Sendable () -> Bool = { Task.isCancelled }
 
     /// Creates pipelines over a model.
     public init(model: StableDiffusion, vaeTiling: VAETiling = VAETiling()) {
@@ -108,7 +111,7 @@ public struct EditPipelines: Sendable {
         let final = try DenoiseLoop(unet: model.unet).run(latents: noise * scheduler.initNoiseSigma, scheduler: &scheduler, startIndex: 0,
                                                           context: embeddings, guidance: settings.guidance,
                                                           inpainting: inpainting, random: &random, progress: progress,
-                                                          observe: previews?.observer(), isCancelled: { Task.isCancelled })
+                                                          observe: previews?.observer(), isCancelled: isCancelled)
         model.finished(with: .unet)
         return DiffusionResult(image: try decode(final.latents), warnings: warnings, loop: final)
     }
@@ -161,7 +164,7 @@ public struct EditPipelines: Sendable {
         let final = try DenoiseLoop(unet: model.unet).run(latents: latents, scheduler: &scheduler, startIndex: start,
                                                           context: conditioning.embeddings, guidance: settings.guidance,
                                                           inpainting: inpainting, random: &random, progress: progress,
-                                                          observe: previews?.observer(), isCancelled: { Task.isCancelled })
+                                                          observe: previews?.observer(), isCancelled: isCancelled)
         model.finished(with: .unet)
         return DiffusionResult(image: try decode(final.latents), warnings: conditioning.warnings + guidanceWarnings(settings), loop: final)
     }
@@ -208,7 +211,7 @@ public struct EditPipelines: Sendable {
         let final = try DenoiseLoop(unet: model.unet).run(latents: latents, scheduler: &scheduler, startIndex: start,
                                                           context: conditioning.embeddings, guidance: settings.guidance,
                                                           inpainting: inpainting, random: &random, progress: progress,
-                                                          observe: previews?.observer(), isCancelled: { Task.isCancelled })
+                                                          observe: previews?.observer(), isCancelled: isCancelled)
         model.finished(with: .unet)
         return DiffusionResult(image: try decode(final.latents), warnings: conditioning.warnings + guidanceWarnings(settings), loop: final)
     }
