@@ -31,8 +31,12 @@ const S = {
 };
 
 // ---------- small helpers ----------
-function canvasOf(w, h) { const c = document.createElement("canvas"); c.width = w; c.height = h; return c; }
-function copyCanvas(src) { const c = canvasOf(src.width, src.height); c.getContext("2d").drawImage(src, 0, 0); return c; }
+function canvasOf(w, h, readback = false) {
+  const c = document.createElement("canvas"); c.width = w; c.height = h;
+  if (readback) c.getContext("2d", { willReadFrequently: true });  // masks and images are read back (counts, tests)
+  return c;
+}
+function copyCanvas(src) { const c = canvasOf(src.width, src.height, true); c.getContext("2d").drawImage(src, 0, 0); return c; }
 function clamp(v, a, b) { return Math.max(a, Math.min(b, v)); }
 function num(id, dflt) { const v = Number($(id).value); return Number.isFinite(v) && $(id).value !== "" ? v : dflt; }
 function fmtSecs(s) { if (s == null || !isFinite(s)) return ""; s = Math.round(s); return s >= 60 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${s} s`; }
@@ -142,7 +146,7 @@ async function openBlob(blob, name = "image") {
   S.currentName = (name.replace(/\.[^.]*$/, "") || "image");
   S.currentBlob = blob.type === "image/png" ? blob : null;
   S.history = []; S.hpos = -1;
-  setImage(c, canvasOf(c.width, c.height), { left: 0, top: 0, right: 0, bottom: 0 });
+  setImage(c, canvasOf(c.width, c.height, true), { left: 0, top: 0, right: 0, bottom: 0 });
   pushHistory();
   discardStaged();
   fit();
@@ -175,7 +179,7 @@ function redo() { if (S.drag || S.hpos >= S.history.length - 1) return; S.hpos++
 function clearMask() { if (!S.mask) return; S.mask.getContext("2d").clearRect(0, 0, S.mask.width, S.mask.height); maskChanged(); pushHistory(); }
 function invertMask() {
   if (!S.mask) return;
-  const n = canvasOf(S.mask.width, S.mask.height), c = n.getContext("2d");
+  const n = canvasOf(S.mask.width, S.mask.height, true), c = n.getContext("2d");
   c.fillStyle = "#fff"; c.fillRect(0, 0, n.width, n.height);
   c.globalCompositeOperation = "destination-out"; c.drawImage(S.mask, 0, 0);
   S.mask = n; maskChanged(); pushHistory();
@@ -559,7 +563,7 @@ function stepCandidate(k) { const st = S.staged; if (!st) return; st.index = cla
 function acceptStaged() {
   const st = S.staged; if (!st) return;
   const it = st.items[st.index], e = st.extend;
-  const m = canvasOf(it.canvas.width, it.canvas.height);
+  const m = canvasOf(it.canvas.width, it.canvas.height, true);
   if (st.mode === "outpaint") m.getContext("2d").drawImage(S.mask, e.left, e.top);  // keep the mask where it was on the photo
   // remove/inpaint: the mask was used up, start clean; variations keep it
   else if (st.mode === "variations") m.getContext("2d").drawImage(S.mask, 0, 0);
@@ -703,6 +707,8 @@ new ResizeObserver(resizeCanvas).observe(view);
 window.retouchPage = Object.freeze({
   imageSize: () => (S.image ? { width: S.image.width, height: S.image.height } : null),
   maskPixelCount,
+  maskCountIn(x, y, w, h) { if (!S.mask) return 0; const d = S.mask.getContext("2d").getImageData(x, y, w, h).data; let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] >= 128) n++; return n; },
+  maskDataURL: () => (S.mask ? maskDataURL() : null),
   currentImagePixels(x, y, w, h) { return S.image ? Array.from(S.image.getContext("2d").getImageData(x, y, w, h).data) : null; },
   stagingCount: () => (S.staged ? S.staged.items.length : 0),
   stagingIndex: () => (S.staged ? S.staged.index : -1),
