@@ -440,9 +440,28 @@ class PageTest:
         self.keys(Keys.ESCAPE)
         check(not self.el("help").is_displayed(), "Esc closes it")
 
+        print("== parameters remembered", flush=True)
+        self.set_value("param-mask-blur", 6)
+        d.refresh()
+        wait_for(lambda: self.js("window.retouchPage && window.retouchPage.info()"), "the page to reload", 15)
+        check(self.el("param-mask-blur").get_attribute("value") == "6", "mask blur is remembered across a reload (localStorage)")
+        if has_model:
+            check(self.el("param-steps").get_attribute("value") == str(self.a.steps), "steps are remembered across a reload")
+        self.el("file-input").send_keys(os.path.abspath(self.a.photo))
+        wait_for(lambda: self.el("image-size").text == f"{W}x{H}", "the photo to open again", 10)
+        self.click("mode-remove")
+        self.stroke([(W * 0.3, H * 0.5), (W * 0.4, H * 0.5)])
+
         print("== console", flush=True)
         self.errors += self.console_errors()
         check(not self.errors, f"no JavaScript errors in the console {self.errors}")
+
+        print("== server offline", flush=True)
+        self.stop_server()
+        self.click("run")
+        wait_for(lambda: "offline" in self.el("message").text, "an offline message", 10)
+        check(True, f"with the server stopped, Run says so ({self.el('message').text!r})")
+        self.shot("offline")
         el = time.time() - t0
         print(f"all checks passed in {el:.1f} s", flush=True)
 

@@ -555,6 +555,7 @@ function updateStaging() {
     $("staging-seed").textContent = it.seed != null && st.mode !== "remove" ? `seed ${it.seed}` : "";
     $("staging-seed").dataset.seed = it.seed ?? "";
     $("staging-info").textContent = it.info || "";
+    $("reuse-seed").hidden = it.seed == null || st.mode === "remove";
     $("cand-prev").disabled = st.index === 0; $("cand-next").disabled = st.index >= st.items.length - 1;
   }
   updateButtons();
@@ -644,6 +645,10 @@ $("cancel").addEventListener("click", cancel);
 $("cand-prev").addEventListener("click", () => stepCandidate(-1));
 $("cand-next").addEventListener("click", () => stepCandidate(1));
 $("accept").addEventListener("click", acceptStaged);
+$("reuse-seed").addEventListener("click", () => {
+  const it = S.staged?.items[S.staged.index]; if (it?.seed == null) return;
+  $("seed").value = it.seed; $("seed-random").checked = false; saveParams();
+});
 $("discard").addEventListener("click", discardStaged);
 $("download").addEventListener("click", downloadStaged);
 $("wipe").addEventListener("input", render);
