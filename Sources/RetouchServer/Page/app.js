@@ -291,6 +291,12 @@ function draw() {
       const sx = dpr * (S.ox + wx * S.scale); vctx.beginPath(); vctx.moveTo(sx, dpr * (S.oy + d.y * S.scale)); vctx.lineTo(sx, dpr * (S.oy + (d.y + d.h) * S.scale)); vctx.stroke(); vctx.restore();
     }
   }
+  // live preview of a running job, stretched over the area it will cover
+  const pv = S.job?.preview;
+  if (pv && !S.tab) {
+    const e = S.job.extend, w = S.job.image.width + e.left + e.right, h = S.job.image.height + e.top + e.bottom;
+    vctx.globalAlpha = 0.85; vctx.drawImage(pv, -e.left, -e.top, w, h); vctx.globalAlpha = 1;
+  }
   $("compare-label").textContent = S.tab || wipe > 0 ? (staged ? "before = current image" : "before = photo as opened") : "";
   // mask overlay (not over a staged result, not in outpaint/variations)
   if (!staged && !S.tab && (S.mode === "remove" || S.mode === "inpaint")) {
@@ -489,7 +495,10 @@ function listen(id) {
   es.addEventListener("progress", (ev) => {
     const d = data(ev); setJobState("running");
     setProgress(d.step, d.steps, d.eta);
-    if (d.preview) { $("preview").src = d.preview; $("preview").hidden = false; }
+    if (d.preview) {
+      $("preview").src = d.preview; $("preview").hidden = false;
+      const im = new Image(); im.onload = () => { if (S.job) { S.job.preview = im; render(); } }; im.src = d.preview;
+    }
   });
   es.addEventListener("done", (ev) => { finish(); received(id, data(ev)); });
   es.addEventListener("error", (ev) => {
@@ -515,7 +524,7 @@ async function cancel() {
 }
 function showProgress(on) {
   $("progress-box").hidden = !on; $("cancel").disabled = !on;
-  if (!on) { S.lastJob = S.job; S.job = null; $("preview").hidden = true; $("preview").removeAttribute("src"); }
+  if (!on) { S.lastJob = S.job; S.job = null; $("preview").hidden = true; $("preview").removeAttribute("src"); render(); }
   updateButtons();
 }
 function setProgress(step, steps, eta, text) {
